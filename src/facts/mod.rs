@@ -1,0 +1,6 @@
+//! Facts about an image's final filesystem and configuration: plain, serialisable data gathered by the layer
+//! walk and consumed by the models and rules.
+
+pub mod elf;
+pub mod libc;
+pub mod nsswitch;

@@ -1,0 +1,1 @@
+//! glibc's and musl's host lookup order.
