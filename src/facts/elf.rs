@@ -11,3 +11,20 @@ pub struct GoVersion {
     pub minor: u32,
     pub patch: u32,
 }
+
+// Placeholder until the ELF reader lands: the probe compiles against this shape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElfFacts {}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElfError {
+    pub offset: u64,
+    pub what: String,
+}
+
+pub fn analyze(_bytes: &[u8]) -> Result<ElfFacts, ElfError> {
+    Err(ElfError {
+        offset: 0,
+        what: "ELF reader not built yet".into(),
+    })
+}

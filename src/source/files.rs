@@ -1,0 +1,212 @@
+//! Named files of an image container, wherever they sit: a directory on disk (an OCI layout, an unpacked
+//! `docker save`) or the members of a tar archive (`docker save` output, an OCI archive). The formats above
+//! this read `index.json`, `manifest.json` and blobs by name and never care which one they got.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// The largest metadata file (index, manifest, config) we read into memory.
+pub const METADATA_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Read access to the files of an image container by their relative name (`blobs/sha256/ab…`).
+pub trait Files: Send + Sync {
+    /// Whether `name` exists (after following the container's own symlinks).
+    fn exists(&self, name: &str) -> bool;
+    /// Opens `name` for streaming; returns the reader and the file's size.
+    fn open(&self, name: &str) -> io::Result<(Box<dyn Read + Send>, u64)>;
+    /// Reads a small file whole, refusing files over `limit` bytes.
+    fn read_small(&self, name: &str, limit: u64) -> io::Result<Vec<u8>> {
+        let (reader, size) = self.open(name)?;
+        if size > limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{name} is {size} bytes, over the {limit}-byte limit for metadata"),
+            ));
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        reader.take(limit + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{name} is over {limit} bytes"),
+            ));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Files below a directory. Names may not climb out of it.
+pub struct DirFiles {
+    root: PathBuf,
+}
+
+impl DirFiles {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        DirFiles { root: root.into() }
+    }
+
+    fn path_of(&self, name: &str) -> io::Result<PathBuf> {
+        let relative = Path::new(name);
+        let climbs = relative
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)));
+        if climbs || name.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("refusing file name {name:?}"),
+            ));
+        }
+        Ok(self.root.join(relative))
+    }
+}
+
+impl Files for DirFiles {
+    fn exists(&self, name: &str) -> bool {
+        self.path_of(name).map(|p| p.is_file()).unwrap_or(false)
+    }
+
+    fn open(&self, name: &str) -> io::Result<(Box<dyn Read + Send>, u64)> {
+        let path = self.path_of(name)?;
+        let file = File::open(&path)?;
+        let size = file.metadata()?.len();
+        Ok((Box::new(file), size))
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Member {
+    Data { offset: u64, size: u64 },
+    Link { target: String },
+}
+
+/// The members of a tar archive, indexed once by reading only the headers (data is skipped by seeking).
+/// Each `open` uses its own file handle, so layers can be read in parallel.
+pub struct TarFiles {
+    path: PathBuf,
+    members: HashMap<String, Member>,
+}
+
+/// Member names in archives come as `./blobs/x`, `blobs/x` or `/blobs/x`; they all mean `blobs/x`.
+pub fn clean_member_name(raw: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+impl TarFiles {
+    pub fn index(path: &Path) -> io::Result<TarFiles> {
+        let file = File::open(path)?;
+        let mut archive = tar::Archive::new(file);
+        let mut members = HashMap::new();
+        for entry in archive.entries_with_seek()? {
+            let entry = entry?;
+            let name = clean_member_name(&String::from_utf8_lossy(&entry.path_bytes()));
+            let header = entry.header();
+            let member = match header.entry_type() {
+                tar::EntryType::Regular | tar::EntryType::Continuous => Member::Data {
+                    offset: entry.raw_file_position(),
+                    size: entry.size(),
+                },
+                tar::EntryType::Symlink => {
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|t| String::from_utf8_lossy(&t).into_owned());
+                    let Some(target) = target else { continue };
+                    // A symlink's target is relative to the link's directory, or to the archive root.
+                    let dir = name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                    let joined = if target.starts_with('/') {
+                        target
+                    } else {
+                        format!("{dir}/{target}")
+                    };
+                    Member::Link {
+                        target: clean_member_name(&joined),
+                    }
+                }
+                tar::EntryType::Link => {
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|t| String::from_utf8_lossy(&t).into_owned());
+                    let Some(target) = target else { continue };
+                    Member::Link {
+                        target: clean_member_name(&target),
+                    }
+                }
+                _ => continue,
+            };
+            members.insert(name, member);
+        }
+        Ok(TarFiles {
+            path: path.to_path_buf(),
+            members,
+        })
+    }
+
+    /// Follows the archive's own links (skopeo writes `<id>/layer.tar` as symlinks to blobs) to the data.
+    fn locate(&self, name: &str) -> io::Result<(u64, u64)> {
+        let mut current = clean_member_name(name);
+        for _ in 0..16 {
+            match self.members.get(&current) {
+                Some(Member::Data { offset, size }) => return Ok((*offset, *size)),
+                Some(Member::Link { target }) => current = target.clone(),
+                None => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        format!("no member {name:?} in the archive"),
+                    ))
+                }
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("member {name:?}: too many links"),
+        ))
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.members.keys().map(String::as_str)
+    }
+}
+
+impl Files for TarFiles {
+    fn exists(&self, name: &str) -> bool {
+        self.locate(name).is_ok()
+    }
+
+    fn open(&self, name: &str) -> io::Result<(Box<dyn Read + Send>, u64)> {
+        let (offset, size) = self.locate(name)?;
+        let mut file = File::open(&self.path)?;
+        let file_len = file.metadata()?.len();
+        if offset.saturating_add(size) > file_len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("member {name:?} claims {size} bytes at offset {offset}, past the archive's end ({file_len} bytes)"),
+            ));
+        }
+        file.seek(SeekFrom::Start(offset))?;
+        Ok((Box::new(file.take(size)), size))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_member_name;
+
+    #[test]
+    fn member_names_are_cleaned_to_one_form() {
+        assert_eq!(clean_member_name("./blobs/sha256/ab"), "blobs/sha256/ab");
+        assert_eq!(clean_member_name("/manifest.json"), "manifest.json");
+        assert_eq!(clean_member_name("a/../../b"), "b");
+        assert_eq!(clean_member_name("a//b/./c"), "a/b/c");
+    }
+}

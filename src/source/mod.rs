@@ -1,0 +1,226 @@
+//! Where image bytes come from. A source turns an input (`./app.tar`, `oci:./layout:v1`,
+//! `oci-archive:./x.tar`, `docker-archive:./x.tar`) into one or more [`Image`]s: the image configuration and,
+//! per layer, its digests, media type and a way to open its bytes. Nothing here looks inside a layer.
+//!
+//! Registries (`docker://`) are the next source; they plug in as another [`files::Files`]-like blob store
+//! behind the same [`Image`].
+
+pub mod docker_archive;
+pub mod files;
+pub mod oci;
+pub mod platform;
+
+use crate::error::ImageError;
+use files::{DirFiles, Files, TarFiles};
+pub use platform::{Platform, PlatformChoice};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How an input names its image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    DockerArchive,
+    OciLayout,
+    OciArchive,
+    Registry,
+}
+
+/// A parsed input: transport, path and optional reference within it (a tag or `name:tag`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub original: String,
+    pub transport: Transport,
+    pub path: PathBuf,
+    pub reference: Option<String>,
+}
+
+impl ImageRef {
+    /// Parses skopeo-style transport names; a bare path is sniffed (see [`sniff`]).
+    pub fn parse(input: &str) -> Result<ImageRef, ImageError> {
+        let fail = |what: String| ImageError::new(input, "", what);
+        let (transport, rest) = if let Some(rest) = input.strip_prefix("docker-archive:") {
+            (Some(Transport::DockerArchive), rest)
+        } else if let Some(rest) = input.strip_prefix("oci-archive:") {
+            (Some(Transport::OciArchive), rest)
+        } else if let Some(rest) = input.strip_prefix("oci:") {
+            (Some(Transport::OciLayout), rest)
+        } else if input.starts_with("docker://") {
+            return Err(fail(
+                "registry images (docker://) are not supported yet; save the image with \
+                `skopeo copy docker://… docker-archive:app.tar` and scan the tarball"
+                    .into(),
+            ));
+        } else {
+            (None, input)
+        };
+        // Like skopeo: PATH[:REFERENCE], split at the first colon.
+        let (path, reference) = match (transport.is_some(), rest.split_once(':')) {
+            (true, Some((path, reference))) if !reference.is_empty() => {
+                (path, Some(reference.to_string()))
+            }
+            (true, Some((path, _))) => (path, None),
+            _ => (rest, None),
+        };
+        if path.is_empty() {
+            return Err(fail("no path given".into()));
+        }
+        let path = PathBuf::from(path);
+        let transport = match transport {
+            Some(t) => t,
+            None => sniff(&path).map_err(fail)?,
+        };
+        Ok(ImageRef {
+            original: input.to_string(),
+            transport,
+            path,
+            reference,
+        })
+    }
+}
+
+/// Tells the format of a bare path: a directory with `index.json` is an OCI layout, one with `manifest.json`
+/// an unpacked `docker save`; a tar with `manifest.json` is a docker archive (Docker 25+ archives also hold an
+/// OCI layout; their `manifest.json` is read), a tar with only `oci-layout` an OCI archive.
+pub fn sniff(path: &Path) -> Result<Transport, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.is_dir() {
+        if path.join("index.json").is_file() {
+            return Ok(Transport::OciLayout);
+        }
+        if path.join("manifest.json").is_file() {
+            return Ok(Transport::DockerArchive);
+        }
+        return Err(
+            "a directory with neither index.json (OCI layout) nor manifest.json (docker save)"
+                .into(),
+        );
+    }
+    let files = TarFiles::index(path).map_err(|e| format!("not a tar archive: {e}"))?;
+    if files.exists("manifest.json") {
+        Ok(Transport::DockerArchive)
+    } else if files.exists("oci-layout") || files.exists("index.json") {
+        Ok(Transport::OciArchive)
+    } else {
+        Err(
+            "a tar archive with neither manifest.json (docker save) nor oci-layout (OCI archive)"
+                .into(),
+        )
+    }
+}
+
+/// What a layer's bytes must hash to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// Digest of the blob as stored (OCI layouts and archives: the manifest's layer digest).
+    pub blob_digest: Option<String>,
+    pub blob_size: Option<u64>,
+    /// Digest of the uncompressed tar (the config's `rootfs.diff_ids`, what docker archives are checked by).
+    pub diff_id: Option<String>,
+}
+
+/// One layer of an image, bottom first.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// 0-based position, bottom layer first.
+    pub index: usize,
+    /// The name users know the layer by: the manifest's blob digest, else the diff ID.
+    pub digest: String,
+    pub media_type: Option<String>,
+    /// Where its bytes are, for [`Image::open_layer`].
+    pub location: String,
+    pub expected: Expected,
+}
+
+/// One image, ready to walk: its platform, configuration and layers.
+pub struct Image {
+    pub input: String,
+    /// The repository and tag the archive names, where it names one.
+    pub name: Option<String>,
+    pub manifest_digest: Option<String>,
+    pub platform: Platform,
+    pub config: oci_spec::image::ImageConfiguration,
+    pub config_digest: Option<String>,
+    pub layers: Vec<Layer>,
+    files: Arc<dyn Files>,
+}
+
+impl Image {
+    /// The layer's stored bytes (still compressed); the walker decompresses and verifies them.
+    pub fn open_layer(&self, layer: &Layer) -> Result<Box<dyn Read + Send>, ImageError> {
+        self.files
+            .open(&layer.location)
+            .map(|(reader, _)| reader)
+            .map_err(|e| {
+                ImageError::new(
+                    &self.input,
+                    self.layer_part(layer),
+                    format!("cannot open {}: {e}", layer.location),
+                )
+            })
+    }
+
+    /// `layer sha256:ab12… (2 of 5)`, as errors name it.
+    pub fn layer_part(&self, layer: &Layer) -> String {
+        format!(
+            "layer {} ({} of {})",
+            layer.digest,
+            layer.index + 1,
+            self.layers.len()
+        )
+    }
+
+    /// The image's environment (`ENV`), as `KEY=VALUE` strings in config order.
+    pub fn env(&self) -> Vec<String> {
+        self.config
+            .config()
+            .as_ref()
+            .and_then(|c| c.env().clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Opens every image an input selects for the platform choice.
+pub fn open(reference: &ImageRef, platform: &PlatformChoice) -> Result<Vec<Image>, ImageError> {
+    let input = reference.original.as_str();
+    let files: Arc<dyn Files> = match reference.transport {
+        Transport::OciLayout => Arc::new(DirFiles::new(&reference.path)),
+        Transport::DockerArchive if reference.path.is_dir() => {
+            Arc::new(DirFiles::new(&reference.path))
+        }
+        Transport::DockerArchive | Transport::OciArchive => {
+            Arc::new(TarFiles::index(&reference.path).map_err(|e| {
+                ImageError::new(input, "", format!("cannot read as a tar archive: {e}"))
+            })?)
+        }
+        Transport::Registry => {
+            return Err(ImageError::new(
+                input,
+                "",
+                "registry images are not supported yet",
+            ))
+        }
+    };
+    match reference.transport {
+        Transport::DockerArchive => {
+            docker_archive::open(input, files, reference.reference.as_deref(), platform)
+        }
+        _ => oci::open(input, files, reference.reference.as_deref(), platform),
+    }
+}
+
+/// Digests we accept: `sha256:` + 64 lower-case hex digits (what every format here writes).
+pub fn parse_sha256(digest: &str) -> Option<&str> {
+    let hex = digest.strip_prefix("sha256:")?;
+    (hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))).then_some(hex)
+}
+
+/// The SHA-256 digest of bytes, as `sha256:<hex>`.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", hex(&sha2::Sha256::digest(bytes)))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
