@@ -1,11 +1,20 @@
 //! nsslint reads a container image without extracting it and predicts, for every Go program in it, the order
 //! in which the program's resolver will consult `/etc/hosts` and DNS; it reports the programs that will ask
 //! DNS first (or never read `/etc/hosts`) and the image settings that cause it.
+//!
+//! The data's way through: [`source`] (where bytes come from) → [`walk`] (one streaming pass per layer,
+//! offering entries to [`probes`]) → [`rootfs`] (the merged final filesystem) → [`facts`] → [`model`]
+//! (resolver behaviour by Go release and C library) → [`rules`] (findings, documented in `rules/*.md`) →
+//! [`report`] (text, JSON, SARIF). [`analyze`] strings the middle together; [`cli`] is the command line.
 
+pub mod analyze;
+pub mod cli;
 pub mod error;
 pub mod facts;
 pub mod model;
 pub mod probes;
+pub mod report;
 pub mod rootfs;
+pub mod rules;
 pub mod source;
 pub mod walk;

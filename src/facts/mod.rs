@@ -4,3 +4,4 @@
 pub mod elf;
 pub mod libc;
 pub mod nsswitch;
+pub mod image;

@@ -1,0 +1,181 @@
+//! From an image to predictions: walk the layers, merge them, gather the facts, and run the models for the
+//! image's C library and for every Go program that links the resolver.
+
+use crate::error::ImageError;
+use crate::facts::elf::{GoFacts, GoVersion, TargetOs};
+use crate::facts::image::{gather, ElfFile, ImageFacts, LibcKind};
+use crate::facts::nsswitch::NsswitchView;
+use crate::model::go::{self, GoBinaryInput, GoOrder, RuntimeInput};
+use crate::model::{libc, LookupOrder, Prediction};
+use crate::rootfs::Rootfs;
+use crate::source::{Image, Platform};
+use crate::walk::{self, decompress::Compression, WalkOptions};
+use serde::Serialize;
+
+/// The newest Go release the model knows; a binary known only as "1.20 or later" is judged at both ends.
+pub const NEWEST_KNOWN_GO: GoVersion = GoVersion { major: 1, minor: 27, patch: 99 };
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerSummary {
+    pub digest: String,
+    pub compression: Option<Compression>,
+    pub stored_bytes: u64,
+    pub tar_bytes: u64,
+    pub entries: usize,
+}
+
+/// A Go program of the image and what its resolver will do.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoProgram {
+    pub file: ElfFile,
+    /// For a Linux program that links the resolver; `None` with `unpredictable` saying why not.
+    pub prediction: Option<Prediction<GoOrder>>,
+    pub unpredictable: Option<String>,
+}
+
+impl GoProgram {
+    pub fn go(&self) -> &GoFacts {
+        self.file.facts.go.as_ref().expect("a GoProgram is built from Go code only")
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageAnalysis {
+    pub input: String,
+    pub name: Option<String>,
+    pub manifest_digest: Option<String>,
+    pub platform: Platform,
+    pub layers: Vec<LayerSummary>,
+    pub facts: ImageFacts,
+    /// What the image's C library does for programs that obey it (`Err` when the answer depends on a glibc
+    /// version the image does not reveal); `None` without a C library.
+    pub libc_prediction: Option<Result<Prediction<LookupOrder>, String>>,
+    pub go_programs: Vec<GoProgram>,
+}
+
+pub fn analyze(image: &Image, options: &WalkOptions) -> Result<ImageAnalysis, ImageError> {
+    let probes = crate::probes::all();
+    let scans = walk::scan_image(image, &probes, options)?;
+    let fs = Rootfs::merge(&scans);
+    let digests: Vec<String> = image.layers.iter().map(|l| l.digest.clone()).collect();
+    let facts = gather(&scans, &fs, &digests, &image.env());
+    let layers = scans
+        .iter()
+        .map(|s| LayerSummary {
+            digest: digests[s.layer].clone(),
+            compression: s.compression,
+            stored_bytes: s.stored_bytes,
+            tar_bytes: s.tar_bytes,
+            entries: s.index.len(),
+        })
+        .collect();
+    Ok(predict(image, layers, facts))
+}
+
+fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> ImageAnalysis {
+    let glibc_view = facts.nsswitch.view_as_glibc();
+    let go_view = facts.nsswitch.view_as_go();
+    let musl = libc::predict_musl();
+    let glibc = libc::predict_glibc(facts.libc.glibc_version, &glibc_view);
+    let libc_prediction = match facts.libc.kind {
+        LibcKind::Musl => Some(Ok(musl.clone())),
+        LibcKind::Glibc | LibcKind::Both => Some(glibc.clone()),
+        LibcKind::None | LibcKind::Unknown => None,
+    };
+    let go_programs = facts
+        .elf_files
+        .iter()
+        .filter(|f| f.facts.go.is_some())
+        .map(|file| {
+            // The C library a cgo lookup reaches is the one the program is loaded with.
+            let libc_for_program = match file.facts.interpreter.as_deref() {
+                Some(i) if i.contains("ld-musl") => Some(Ok(musl.clone())),
+                Some(i) if i.contains("ld-linux") => Some(glibc.clone()),
+                _ => libc_prediction.clone(),
+            };
+            let libc_order = libc_for_program.and_then(Result::ok);
+            predict_program(file, &facts, &go_view, libc_order.as_ref())
+        })
+        .collect();
+    ImageAnalysis {
+        input: image.input.clone(),
+        name: image.name.clone(),
+        manifest_digest: image.manifest_digest.clone(),
+        platform: image.platform.clone(),
+        layers,
+        facts,
+        libc_prediction,
+        go_programs,
+    }
+}
+
+fn predict_program(
+    file: &ElfFile,
+    facts: &ImageFacts,
+    nsswitch: &NsswitchView,
+    libc_order: Option<&Prediction<LookupOrder>>,
+) -> GoProgram {
+    let go = file.facts.go.as_ref().expect("filtered to Go code");
+    let unpredictable = |why: String| GoProgram { file: file.clone(), prediction: None, unpredictable: Some(why) };
+    if file.facts.os != TargetOs::Linux {
+        return GoProgram { file: file.clone(), prediction: None, unpredictable: None };
+    }
+    if !go.resolver_linked {
+        return GoProgram { file: file.clone(), prediction: None, unpredictable: None };
+    }
+    let env = &facts.env;
+    let runtime = RuntimeInput {
+        godebug: env.godebug.as_deref(),
+        localdomain: env.localdomain.as_deref(),
+        res_options: env.res_options.as_deref(),
+        hostaliases: env.hostaliases.as_deref(),
+        nsswitch,
+        mdns_allow_exists: facts.mdns_allow,
+        libc_order,
+    };
+    // Unknown inputs are tried at every value they can take; one answer for all of them is an answer.
+    let versions: Vec<GoVersion> = match (go.version, go.min_version) {
+        (Some(v), _) => vec![v],
+        (None, Some(min)) => vec![min, NEWEST_KNOWN_GO],
+        (None, None) => return unpredictable("its Go version could not be determined".into()),
+    };
+    let cgo_choices: Vec<bool> = match go.cgo_resolver {
+        Some(known) => vec![known],
+        None => vec![false, true],
+    };
+    let tags = &go.tags;
+    let mut predictions: Vec<Prediction<GoOrder>> = Vec::new();
+    for version in &versions {
+        for cgo_resolver in &cgo_choices {
+            let input = GoBinaryInput {
+                version: *version,
+                cgo_resolver: *cgo_resolver,
+                netgo_tag: tags.iter().any(|t| t == "netgo"),
+                netcgo_tag: tags.iter().any(|t| t == "netcgo"),
+                default_godebug: go.default_godebug.as_deref(),
+            };
+            predictions.push(go::predict(&input, &runtime));
+        }
+    }
+    let first = predictions[0].clone();
+    if predictions.iter().any(|p| p.order != first.order) {
+        let answers: Vec<String> = predictions.iter().map(|p| p.order.to_string()).collect();
+        let unknowns = match (versions.len() > 1, cgo_choices.len() > 1) {
+            (true, true) => "its exact Go version and whether it holds the cgo resolver",
+            (true, false) => "its exact Go version",
+            _ => "whether it holds the cgo resolver",
+        };
+        return unpredictable(format!("the order depends on {unknowns}, which could not be determined (possible orders: {})", answers.join(" / ")));
+    }
+    let mut prediction = first;
+    if versions.len() > 1 {
+        prediction.trace.insert(
+            0,
+            format!("nsslint: Go version not recorded; same answer for every release from go{}.{} to go{}.{}", versions[0].major, versions[0].minor, NEWEST_KNOWN_GO.major, NEWEST_KNOWN_GO.minor),
+        );
+    }
+    if cgo_choices.len() > 1 {
+        prediction.trace.insert(0, "nsslint: could not tell whether the cgo resolver is linked; same answer either way".into());
+    }
+    GoProgram { file: file.clone(), prediction: Some(prediction), unpredictable: None }
+}

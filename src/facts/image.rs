@@ -1,0 +1,274 @@
+//! Facts about the final filesystem, gathered from the merged layers: which C library the image has, what its
+//! nsswitch.conf says, what its ENV sets, and every ELF file that survived into it. Only what survives is
+//! reported; each fact remembers the layer that put it there.
+
+use super::elf::ElfFacts;
+use super::libc::GlibcVersion;
+use super::nsswitch::NsswitchFile;
+use crate::probes::FileFact;
+use crate::rootfs::{NodeKind, Rootfs, Unresolved};
+use crate::walk::LayerScan;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LibcKind {
+    Musl,
+    Glibc,
+    Both,
+    None,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LibcFacts {
+    pub kind: LibcKind,
+    /// `2.36`, or the musl release; `None` when the image does not say.
+    pub version: Option<String>,
+    pub glibc_version: Option<GlibcVersion>,
+    pub musl_version: Option<String>,
+    /// The files that told us, e.g. `/lib/ld-musl-x86_64.so.1`.
+    pub evidence: Vec<String>,
+}
+
+/// The variables of the image config's `Env` that change how resolvers behave.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResolverEnv {
+    pub godebug: Option<String>,
+    pub localdomain: Option<String>,
+    pub res_options: Option<String>,
+    pub hostaliases: Option<String>,
+}
+
+impl ResolverEnv {
+    /// Reads `KEY=VALUE` strings; for repeated keys the last one wins, as in a process environment built from them.
+    pub fn from_env(env: &[String]) -> ResolverEnv {
+        let mut out = ResolverEnv::default();
+        for item in env {
+            let (key, value) = item.split_once('=').unwrap_or((item.as_str(), ""));
+            let slot = match key {
+                "GODEBUG" => &mut out.godebug,
+                "LOCALDOMAIN" => &mut out.localdomain,
+                "RES_OPTIONS" => &mut out.res_options,
+                "HOSTALIASES" => &mut out.hostaliases,
+                _ => continue,
+            };
+            *slot = Some(value.to_string());
+        }
+        out
+    }
+}
+
+/// An ELF file of the final filesystem.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElfFile {
+    /// Absolute path in the image (`/usr/local/bin/app`).
+    pub path: String,
+    /// Digest of the layer that put the file's bytes there.
+    pub layer: String,
+    pub layer_index: usize,
+    pub facts: ElfFacts,
+    /// For a dynamically linked program: whether its interpreter exists in the image.
+    pub interpreter_present: Option<bool>,
+}
+
+/// Something that was not analysed and could hide a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Path in the image, when it is about one file.
+    pub path: Option<String>,
+    pub layer: Option<String>,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageFacts {
+    pub libc: LibcFacts,
+    pub nsswitch: NsswitchFile,
+    /// The layer that put `/etc/nsswitch.conf` (or what it links to) there.
+    pub nsswitch_layer: Option<String>,
+    pub mdns_allow: bool,
+    pub env: ResolverEnv,
+    pub elf_files: Vec<ElfFile>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Observations of one layer, by entry, so a surviving file finds its facts.
+struct ObservationIndex<'a> {
+    by_entry: Vec<HashMap<usize, Vec<&'a FileFact>>>,
+}
+
+impl<'a> ObservationIndex<'a> {
+    fn new(scans: &'a [LayerScan]) -> Self {
+        let by_entry = scans
+            .iter()
+            .map(|scan| {
+                let mut map: HashMap<usize, Vec<&FileFact>> = HashMap::new();
+                for observation in &scan.observations {
+                    map.entry(observation.entry).or_default().push(&observation.fact);
+                }
+                map
+            })
+            .collect();
+        ObservationIndex { by_entry }
+    }
+
+    fn facts(&self, layer: usize, entry: usize) -> &[&'a FileFact] {
+        self.by_entry.get(layer).and_then(|m| m.get(&entry)).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+pub fn gather(scans: &[LayerScan], fs: &Rootfs, layer_digests: &[String], env: &[String]) -> ImageFacts {
+    let observations = ObservationIndex::new(scans);
+    let digest = |layer: usize| layer_digests.get(layer).cloned().unwrap_or_else(|| format!("layer {}", layer + 1));
+    let mut skipped = Vec::new();
+
+    for scan in scans {
+        if let Some(reason) = &scan.not_walked {
+            skipped.push(Skipped { path: None, layer: Some(digest(scan.layer)), what: reason.clone() });
+        }
+    }
+    for problem in &fs.problems {
+        skipped.push(Skipped {
+            path: Some(format!("/{}", problem.path)),
+            layer: Some(digest(problem.layer)),
+            what: problem.what.clone(),
+        });
+    }
+
+    let mut elf_files = Vec::new();
+    let mut glibc_seen: Vec<(GlibcVersion, String)> = Vec::new();
+    let mut glibc_from_dpkg: Option<(GlibcVersion, String)> = None;
+    let mut musl_version = None;
+    for (path, node) in fs.files() {
+        let NodeKind::File { layer, entry } = node.kind else { continue };
+        for fact in observations.facts(layer, entry) {
+            match fact {
+                FileFact::Elf(facts) => elf_files.push(ElfFile {
+                    path: format!("/{path}"),
+                    layer: digest(layer),
+                    layer_index: layer,
+                    facts: (**facts).clone(),
+                    interpreter_present: None,
+                }),
+                FileFact::BadElf { offset, what } => skipped.push(Skipped {
+                    path: Some(format!("/{path}")),
+                    layer: Some(digest(layer)),
+                    what: format!("starts like an ELF file but could not be read at byte {offset}: {what}"),
+                }),
+                FileFact::TooLarge { size, limit } => skipped.push(Skipped {
+                    path: Some(format!("/{path}")),
+                    layer: Some(digest(layer)),
+                    what: format!("file is {size} bytes, over the {limit}-byte limit for reading a file (--max-file-size); not analysed"),
+                }),
+                FileFact::Glibc { version: Some(version), evidence } if evidence.contains("dpkg") => {
+                    glibc_from_dpkg = Some((*version, evidence.clone()));
+                }
+                FileFact::Glibc { version: Some(version), .. } => glibc_seen.push((*version, format!("/{path}"))),
+                FileFact::Musl { version } => musl_version = version.clone(),
+                _ => {}
+            }
+        }
+    }
+    for file in &mut elf_files {
+        if let Some(interpreter) = &file.facts.interpreter {
+            let present = matches!(fs.resolve(interpreter), Ok((_, n)) if matches!(n.kind, NodeKind::File { .. }));
+            file.interpreter_present = Some(present);
+        }
+    }
+
+    let libc = libc_facts(fs, glibc_seen, glibc_from_dpkg, musl_version);
+    let (nsswitch, nsswitch_layer) = nsswitch_file(fs, &observations, &digest);
+    let mdns_allow = fs.resolve("etc/mdns.allow").is_ok();
+    ImageFacts { libc, nsswitch, nsswitch_layer, mdns_allow, env: ResolverEnv::from_env(env), elf_files, skipped }
+}
+
+fn nsswitch_file(fs: &Rootfs, observations: &ObservationIndex, digest: &dyn Fn(usize) -> String) -> (NsswitchFile, Option<String>) {
+    match fs.resolve("etc/nsswitch.conf") {
+        Err(Unresolved::Missing) => (NsswitchFile::Missing, None),
+        Err(Unresolved::TooManyLinks) => {
+            (NsswitchFile::Unreadable { reason: "/etc/nsswitch.conf is a symlink loop".into() }, None)
+        }
+        Ok((real, node)) => match node.kind {
+            NodeKind::File { layer, entry } => {
+                let text = observations.facts(layer, entry).iter().find_map(|f| match f {
+                    FileFact::Text { text } => Some(text.clone()),
+                    _ => None,
+                });
+                match text {
+                    Some(contents) => (NsswitchFile::Present { contents }, Some(digest(layer))),
+                    None => (
+                        NsswitchFile::Unreadable {
+                            reason: format!("/etc/nsswitch.conf resolves to /{real}, whose contents were not kept (only files named nsswitch.conf of up to 64 KiB are)"),
+                        },
+                        Some(digest(layer)),
+                    ),
+                }
+            }
+            _ => (NsswitchFile::Unreadable { reason: format!("/etc/nsswitch.conf resolves to /{real}, which is not a regular file") }, Some(digest(node.layer))),
+        },
+    }
+}
+
+/// Loader names by C library. The musl loader is `ld-musl-<arch>.so.1`; glibc's vary by architecture.
+fn is_musl_loader(name: &str) -> bool {
+    name.starts_with("ld-musl-") && name.ends_with(".so.1")
+}
+
+fn is_glibc_loader(name: &str) -> bool {
+    name.starts_with("ld-linux") && name.contains(".so.")
+}
+
+fn libc_facts(
+    fs: &Rootfs,
+    mut glibc_seen: Vec<(GlibcVersion, String)>,
+    glibc_from_dpkg: Option<(GlibcVersion, String)>,
+    musl_version: Option<String>,
+) -> LibcFacts {
+    let mut evidence = Vec::new();
+    let mut musl = false;
+    let mut glibc = false;
+    let mut other_loader = false;
+    for dir in ["lib", "lib64", "usr/lib", "usr/lib64"] {
+        for (name, _) in fs.list_dir(dir) {
+            if name.starts_with("ld-") && name.contains(".so") && !is_musl_loader(&name) && !is_glibc_loader(&name) {
+                other_loader = true;
+                evidence.push(format!("/{dir}/{name} (a loader of neither musl nor glibc)"));
+            }
+            if is_musl_loader(&name) && fs.resolve(&format!("{dir}/{name}")).is_ok() {
+                musl = true;
+                evidence.push(format!("/{dir}/{name}"));
+            }
+            if is_glibc_loader(&name) && fs.resolve(&format!("{dir}/{name}")).is_ok() {
+                glibc = true;
+                evidence.push(format!("/{dir}/{name}"));
+            }
+        }
+    }
+    evidence.sort();
+    evidence.dedup();
+    glibc_seen.sort();
+    // Several libc.so.6 (multiarch): the newest speaks for the image; all are named as evidence.
+    let glibc_version = glibc_seen.last().map(|(v, _)| *v).or(glibc_from_dpkg.as_ref().map(|(v, _)| *v));
+    evidence.extend(glibc_seen.iter().map(|(v, p)| format!("{p} (glibc {}.{})", v.major, v.minor)));
+    if let Some((v, p)) = &glibc_from_dpkg {
+        evidence.push(format!("{p} (libc6 {}.{})", v.major, v.minor));
+    }
+    if glibc_version.is_some() {
+        glibc = true;
+    }
+    let kind = match (musl, glibc) {
+        (true, true) => LibcKind::Both,
+        (true, false) => LibcKind::Musl,
+        (false, true) => LibcKind::Glibc,
+        (false, false) if other_loader => LibcKind::Unknown,
+        (false, false) => LibcKind::None,
+    };
+    let version = match kind {
+        LibcKind::Glibc => glibc_version.map(|v| format!("{}.{}", v.major, v.minor)),
+        LibcKind::Musl => musl_version.clone(),
+        _ => None,
+    };
+    LibcFacts { kind, version, glibc_version, musl_version, evidence }
+}

@@ -1,0 +1,62 @@
+//! `--format json`: one document, `{"version", "images": [...]}`. Tests and other tools rely on its shape
+//! (documented in the README); new fields may be added, existing ones keep their meaning.
+
+use super::ImageReport;
+use crate::facts::nsswitch::{NsswitchFile, NsswitchView};
+use serde_json::{json, Value};
+
+pub fn render(reports: &[ImageReport]) -> String {
+    let images: Vec<Value> = reports.iter().map(image).collect();
+    let document = json!({ "version": env!("CARGO_PKG_VERSION"), "images": images });
+    let mut text = serde_json::to_string_pretty(&document).expect("JSON values always serialise");
+    text.push('\n');
+    text
+}
+
+fn image(report: &ImageReport) -> Value {
+    let a = &report.analysis;
+    let facts = &a.facts;
+    let hosts = match facts.nsswitch.view_as_go() {
+        NsswitchView::Hosts(line) => Value::String(line.to_string()),
+        _ => Value::Null,
+    };
+    let binaries: Vec<Value> = a
+        .go_programs
+        .iter()
+        .map(|p| {
+            let go = p.go();
+            json!({
+                "path": p.file.path,
+                "layer": p.file.layer,
+                "go_version": go.version_raw,
+                "cgo": go.cgo_enabled,
+                "static": p.file.facts.interpreter.is_none(),
+                "os": p.file.facts.os.to_string(),
+                "resolver_linked": go.resolver_linked,
+                "order": p.prediction.as_ref().map(|pr| pr.order.to_string()),
+                "trace": p.prediction.as_ref().map(|pr| pr.trace.clone()).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| json!({ "rule": f.rule, "level": f.level, "path": f.path, "layer": f.layer, "message": f.message, "fix": f.fix }))
+        .collect();
+    json!({
+        "input": a.input,
+        "name": a.name,
+        "digest": a.manifest_digest,
+        "platform": a.platform.to_string(),
+        "libc": { "kind": facts.libc.kind, "version": facts.libc.version, "evidence": facts.libc.evidence },
+        "nsswitch": {
+            "present": !matches!(facts.nsswitch, NsswitchFile::Missing),
+            "hosts": hosts,
+            "layer": facts.nsswitch_layer,
+        },
+        "env": facts.env,
+        "layers": a.layers,
+        "binaries": binaries,
+        "findings": findings,
+    })
+}

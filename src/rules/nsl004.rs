@@ -1,0 +1,34 @@
+//! NSL004 glibc-default-dns-first: glibc older than 2.35 with no nsswitch.conf or no hosts line.
+
+use super::{Finding, Rule, NSSWITCH_FIX};
+use crate::analyze::ImageAnalysis;
+use crate::facts::image::LibcKind;
+use crate::facts::nsswitch::NsswitchView;
+use crate::rules::doc::RuleDoc;
+
+pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
+    let facts = &analysis.facts;
+    if !matches!(facts.libc.kind, LibcKind::Glibc | LibcKind::Both) {
+        return Vec::new();
+    }
+    let Some(Ok(prediction)) = &analysis.libc_prediction else { return Vec::new() };
+    let view = facts.nsswitch.view_as_glibc();
+    if !matches!(view, NsswitchView::Missing | NsswitchView::NoHostsLine | NsswitchView::Unreadable) {
+        return Vec::new();
+    }
+    if !prediction.order.dns_before_files() {
+        return Vec::new();
+    }
+    let version = facts.libc.glibc_version.map(|v| v.to_string()).unwrap_or_else(|| "unknown".into());
+    let state = match view {
+        NsswitchView::Missing => "has no /etc/nsswitch.conf",
+        NsswitchView::Unreadable => "has an unreadable /etc/nsswitch.conf",
+        _ => "has an /etc/nsswitch.conf without a hosts line",
+    };
+    let message = format!(
+        "The image's glibc is {version} and it {state}: glibc falls back to its built-in order {}, DNS before /etc/hosts (the default became `files dns` in glibc 2.35).",
+        prediction.order
+    );
+    let fix = format!("Ship an explicit hosts line: {NSSWITCH_FIX}");
+    vec![Rule::finding(doc, "/etc/nsswitch.conf", facts.nsswitch_layer.clone(), message, fix)]
+}

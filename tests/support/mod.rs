@@ -1,0 +1,347 @@
+//! Builds images for the tests, in code: layers from a list of entries (files, directories, symlinks, hard
+//! links, whiteouts), compressed with gzip, zstd or not at all, written as a docker archive (legacy, skopeo
+//! and crane styles), an OCI layout directory or an OCI archive. No opaque blobs are committed; every image
+//! a test uses is made here.
+#![allow(dead_code)]
+
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+#[derive(Debug, Clone)]
+enum Content {
+    File(Vec<u8>),
+    Dir,
+    Symlink(String),
+    Hardlink(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct LayerSpec {
+    entries: Vec<(String, Content, u32)>,
+    pub compression: Compression,
+}
+
+impl Default for LayerSpec {
+    fn default() -> Self {
+        LayerSpec::new()
+    }
+}
+
+impl LayerSpec {
+    pub fn new() -> Self {
+        LayerSpec { entries: Vec::new(), compression: Compression::Gzip }
+    }
+    pub fn compressed(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+    pub fn file(mut self, path: &str, bytes: impl Into<Vec<u8>>) -> Self {
+        self.entries.push((path.into(), Content::File(bytes.into()), 0o644));
+        self
+    }
+    pub fn exe(mut self, path: &str, bytes: impl Into<Vec<u8>>) -> Self {
+        self.entries.push((path.into(), Content::File(bytes.into()), 0o755));
+        self
+    }
+    pub fn dir(mut self, path: &str) -> Self {
+        self.entries.push((path.into(), Content::Dir, 0o755));
+        self
+    }
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        self.entries.push((path.into(), Content::Symlink(target.into()), 0o777));
+        self
+    }
+    pub fn hardlink(mut self, path: &str, target: &str) -> Self {
+        self.entries.push((path.into(), Content::Hardlink(target.into()), 0o644));
+        self
+    }
+    /// Deletes `path` of the lower layers (`.wh.NAME` beside it).
+    pub fn whiteout(self, path: &str) -> Self {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let marker = if dir.is_empty() { format!(".wh.{name}") } else { format!("{dir}/.wh.{name}") };
+        self.file(&marker, Vec::new())
+    }
+    /// Hides what the lower layers have below `dir`.
+    pub fn opaque(self, dir: &str) -> Self {
+        self.file(&format!("{}/.wh..wh..opq", dir.trim_end_matches('/')), Vec::new())
+    }
+
+    /// The uncompressed tar.
+    pub fn tar(&self) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, content, mode) in &self.entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_mode(*mode);
+            header.set_mtime(1_700_000_000);
+            header.set_uid(0);
+            header.set_gid(0);
+            match content {
+                Content::File(bytes) => {
+                    header.set_entry_type(tar::EntryType::Regular);
+                    header.set_size(bytes.len() as u64);
+                    builder.append_data(&mut header, path, bytes.as_slice()).unwrap();
+                }
+                Content::Dir => {
+                    header.set_entry_type(tar::EntryType::Directory);
+                    header.set_size(0);
+                    builder.append_data(&mut header, path, std::io::empty()).unwrap();
+                }
+                Content::Symlink(target) => {
+                    header.set_entry_type(tar::EntryType::Symlink);
+                    header.set_size(0);
+                    builder.append_link(&mut header, path, target).unwrap();
+                }
+                Content::Hardlink(target) => {
+                    header.set_entry_type(tar::EntryType::Link);
+                    header.set_size(0);
+                    builder.append_link(&mut header, path, target).unwrap();
+                }
+            }
+        }
+        builder.into_inner().unwrap()
+    }
+
+    pub fn blob(&self) -> Vec<u8> {
+        compress(&self.tar(), self.compression)
+    }
+}
+
+pub fn compress(tar: &[u8], compression: Compression) -> Vec<u8> {
+    match compression {
+        Compression::None => tar.to_vec(),
+        Compression::Gzip => {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(tar).unwrap();
+            encoder.finish().unwrap()
+        }
+        Compression::Zstd => zstd::stream::encode_all(tar, 3).unwrap(),
+    }
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How a docker archive is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DockerStyle {
+    /// `docker save` before Docker 25: `<id>/layer.tar`, `<hex>.json`, uncompressed.
+    Legacy,
+    /// skopeo: `<hex>.tar` blobs plus `<id>/layer.tar` symlinks to them.
+    SkopeoSymlinks,
+    /// `crane pull`: gzip `<hex>.tar.gz` layers, config named `sha256:<hex>`.
+    Crane,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImageSpec {
+    pub layers: Vec<LayerSpec>,
+    pub env: Vec<String>,
+    pub os: String,
+    pub architecture: String,
+    pub tag: String,
+}
+
+impl ImageSpec {
+    pub fn new(layers: Vec<LayerSpec>) -> Self {
+        ImageSpec {
+            layers,
+            env: vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()],
+            os: "linux".into(),
+            architecture: "amd64".into(),
+            tag: "test/image:1.0".into(),
+        }
+    }
+    pub fn env(mut self, item: &str) -> Self {
+        self.env.push(item.into());
+        self
+    }
+    pub fn platform(mut self, os: &str, architecture: &str) -> Self {
+        self.os = os.into();
+        self.architecture = architecture.into();
+        self
+    }
+
+    pub fn config(&self) -> Vec<u8> {
+        let diff_ids: Vec<String> = self.layers.iter().map(|l| format!("sha256:{}", sha256(&l.tar()))).collect();
+        serde_json::to_vec(&serde_json::json!({
+            "architecture": self.architecture,
+            "os": self.os,
+            "config": { "Env": self.env },
+            "rootfs": { "type": "layers", "diff_ids": diff_ids },
+        }))
+        .unwrap()
+    }
+
+    pub fn write_docker_archive(&self, path: &Path, style: DockerStyle) {
+        let config = self.config();
+        let config_hex = sha256(&config);
+        let mut files: Vec<(String, FileOrLink)> = Vec::new();
+        let config_name = match style {
+            DockerStyle::Crane => format!("sha256:{config_hex}"),
+            _ => format!("{config_hex}.json"),
+        };
+        files.push((config_name.clone(), FileOrLink::File(config)));
+        let mut layer_names = Vec::new();
+        for layer in &self.layers {
+            let tar = layer.tar();
+            let hex = sha256(&tar);
+            match style {
+                DockerStyle::Legacy => {
+                    let name = format!("{hex}/layer.tar");
+                    files.push((name.clone(), FileOrLink::File(compress(&tar, layer.compression))));
+                    layer_names.push(name);
+                }
+                DockerStyle::SkopeoSymlinks => {
+                    files.push((format!("{hex}.tar"), FileOrLink::File(compress(&tar, layer.compression))));
+                    files.push((format!("{hex}/layer.tar"), FileOrLink::Symlink(format!("../{hex}.tar"))));
+                    layer_names.push(format!("{hex}/layer.tar"));
+                }
+                DockerStyle::Crane => {
+                    let blob = compress(&tar, Compression::Gzip);
+                    let name = format!("{}.tar.gz", sha256(&blob));
+                    files.push((name.clone(), FileOrLink::File(blob)));
+                    layer_names.push(name);
+                }
+            }
+        }
+        let manifest = serde_json::to_vec(&serde_json::json!([{
+            "Config": config_name, "RepoTags": [self.tag], "Layers": layer_names,
+        }]))
+        .unwrap();
+        files.push(("manifest.json".into(), FileOrLink::File(manifest)));
+        write_tar(path, &files);
+    }
+
+    /// The OCI layout's files (`oci-layout`, `index.json`, blobs), for a directory or an archive.
+    fn oci_files(&self, with_manifest_media_type: bool) -> Vec<(String, FileOrLink)> {
+        let config = self.config();
+        let mut files = Vec::new();
+        let mut layer_descriptors = Vec::new();
+        for layer in &self.layers {
+            let blob = layer.blob();
+            let media_type = match layer.compression {
+                Compression::None => "application/vnd.oci.image.layer.v1.tar",
+                Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+                Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+            };
+            let hex = sha256(&blob);
+            layer_descriptors.push(serde_json::json!({ "mediaType": media_type, "digest": format!("sha256:{hex}"), "size": blob.len() }));
+            files.push((format!("blobs/sha256/{hex}"), FileOrLink::File(blob)));
+        }
+        let config_hex = sha256(&config);
+        let mut manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{config_hex}"), "size": config.len() },
+            "layers": layer_descriptors,
+        });
+        if with_manifest_media_type {
+            manifest["mediaType"] = "application/vnd.oci.image.manifest.v1+json".into();
+        }
+        let manifest = serde_json::to_vec(&manifest).unwrap();
+        let manifest_hex = sha256(&manifest);
+        files.push((format!("blobs/sha256/{config_hex}"), FileOrLink::File(config)));
+        let index = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": format!("sha256:{manifest_hex}"),
+                "size": manifest.len(),
+                "annotations": { "org.opencontainers.image.ref.name": self.tag.rsplit(':').next().unwrap() },
+            }],
+        }))
+        .unwrap();
+        files.push((format!("blobs/sha256/{manifest_hex}"), FileOrLink::File(manifest)));
+        files.push(("index.json".into(), FileOrLink::File(index)));
+        files.push(("oci-layout".into(), FileOrLink::File(br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec())));
+        files
+    }
+
+    pub fn write_oci_layout(&self, dir: &Path, with_manifest_media_type: bool) {
+        for (name, content) in self.oci_files(with_manifest_media_type) {
+            let path = dir.join(&name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            if let FileOrLink::File(bytes) = content {
+                std::fs::write(path, bytes).unwrap();
+            }
+        }
+    }
+
+    pub fn write_oci_archive(&self, path: &Path) {
+        write_tar(path, &self.oci_files(true));
+    }
+}
+
+pub enum FileOrLink {
+    File(Vec<u8>),
+    Symlink(String),
+}
+
+pub fn write_tar(path: &Path, files: &[(String, FileOrLink)]) {
+    let mut builder = tar::Builder::new(std::fs::File::create(path).unwrap());
+    for (name, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_mode(0o644);
+        header.set_mtime(1_700_000_000);
+        match content {
+            FileOrLink::File(bytes) => {
+                header.set_size(bytes.len() as u64);
+                builder.append_data(&mut header, name, bytes.as_slice()).unwrap();
+            }
+            FileOrLink::Symlink(target) => {
+                header.set_entry_type(tar::EntryType::Symlink);
+                header.set_size(0);
+                builder.append_link(&mut header, name, target).unwrap();
+            }
+        }
+    }
+    builder.finish().unwrap();
+}
+
+/// Where `tests/fixtures/fetch.sh` puts real third-party binaries.
+pub fn fixtures_dir() -> PathBuf {
+    std::env::var_os("NSSLINT_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/nsslint-fixtures"))
+}
+
+/// A fixture's bytes; `None` (after a loud SKIPPED line) when it was not fetched, except in CI, where a
+/// missing fixture fails the test.
+pub fn fixture(relative: &str) -> Option<Vec<u8>> {
+    let path = fixtures_dir().join(relative);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("fixture {} missing in CI ({e}); .ci/run must run tests/fixtures/fetch.sh", path.display())
+        }
+        Err(_) => {
+            eprintln!("SKIPPED: fixture {} missing; run tests/fixtures/fetch.sh", path.display());
+            None
+        }
+    }
+}
+
+/// Runs the built `nsslint` binary; returns (exit code, stdout, stderr).
+pub fn nsslint(args: &[&str]) -> (i32, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_nsslint")).args(args).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `nsslint scan --format json` on one input; returns the exit code and the parsed document.
+pub fn scan_json(input: &str) -> (i32, serde_json::Value) {
+    let (code, stdout, stderr) = nsslint(&["scan", "--format", "json", input]);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    (code, json)
+}
