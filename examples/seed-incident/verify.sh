@@ -51,6 +51,7 @@ fi
 
 # Everything below runs in the new namespaces; the mounts vanish with them.
 export WORK PY FAKEDNS="$NSSLINT_REPO/tests/oracle-src/fakedns.py"
+# shellcheck disable=SC2016  # the script expands its own variables, inside the namespace
 unshare -m -n --propagation private bash -euo pipefail -c '
   ip link set lo up
   "$PY" "$FAKEDNS" --ready "$WORK/dns.ready" 2>"$WORK/dns.log" &
