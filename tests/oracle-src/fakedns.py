@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""fakedns.py: a tiny DNS server for ground-truth runs in a private network namespace.
+
+Answers every A query with one address (default 127.9.9.9), every other query with NOERROR and no answer
+(NODATA), over UDP and TCP, and logs each question on stderr as "fakedns: QTYPE NAME". A program whose
+lookup of a name listed in /etc/hosts returns 127.9.9.9 asked DNS first; one that returns the /etc/hosts
+address read the file first (or never asked DNS).
+
+    fakedns.py [--addr 127.0.0.1] [--port 53] [--answer 127.9.9.9] [--ready FILE]
+
+--ready FILE is created once both sockets are listening. Standard library only. Run it only inside a
+private network namespace (unshare -n, then `ip link set lo up`): it binds port 53.
+"""
+import argparse
+import socket
+import struct
+import sys
+import threading
+
+QTYPES = {1: "A", 28: "AAAA", 5: "CNAME", 12: "PTR", 15: "MX", 16: "TXT", 33: "SRV", 65: "HTTPS"}
+
+
+def parse_question(msg):
+    """Return (qname, qtype, end offset of the question) of the first question."""
+    labels, i = [], 12
+    while True:
+        n = msg[i]
+        if n == 0:
+            i += 1
+            break
+        if n & 0xC0:
+            raise ValueError("compressed name in question")
+        labels.append(msg[i + 1:i + 1 + n].decode("ascii", "replace"))
+        i += 1 + n
+    qtype, _qclass = struct.unpack("!HH", msg[i:i + 4])
+    return ".".join(labels) + ".", qtype, i + 4
+
+
+def answer(msg, addr):
+    qid, flags, qdcount = struct.unpack("!HHH", msg[:6])
+    if qdcount != 1:
+        return struct.pack("!HHHHHH", qid, 0x8000 | (flags & 0x0100) | 1, 0, 0, 0, 0)  # FORMERR
+    name, qtype, end = parse_question(msg)
+    print("fakedns: %s %s" % (QTYPES.get(qtype, qtype), name), file=sys.stderr, flush=True)
+    # QR, opcode 0, AA, RD copied, RA, RCODE 0
+    rflags = 0x8000 | 0x0400 | (flags & 0x0100) | 0x0080
+    answers = b""
+    if qtype == 1:
+        answers = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton(addr)
+    header = struct.pack("!HHHHHH", qid, rflags, 1, 1 if answers else 0, 0, 0)
+    return header + msg[12:end] + answers
+
+
+def serve_udp(sock, addr):
+    while True:
+        msg, peer = sock.recvfrom(4096)
+        try:
+            sock.sendto(answer(msg, addr), peer)
+        except (ValueError, IndexError, struct.error) as e:
+            print("fakedns: bad query from %s: %s" % (peer, e), file=sys.stderr, flush=True)
+
+
+def serve_tcp_conn(conn, addr):
+    with conn:
+        while True:
+            head = conn.recv(2)
+            if len(head) < 2:
+                return
+            (n,) = struct.unpack("!H", head)
+            msg = b""
+            while len(msg) < n:
+                chunk = conn.recv(n - len(msg))
+                if not chunk:
+                    return
+                msg += chunk
+            try:
+                out = answer(msg, addr)
+            except (ValueError, IndexError, struct.error):
+                return
+            conn.sendall(struct.pack("!H", len(out)) + out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--addr", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=53)
+    ap.add_argument("--answer", default="127.9.9.9")
+    ap.add_argument("--ready")
+    a = ap.parse_args()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind((a.addr, a.port))
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind((a.addr, a.port))
+    tcp.listen(16)
+    threading.Thread(target=serve_udp, args=(udp, a.answer), daemon=True).start()
+    if a.ready:
+        open(a.ready, "w").close()
+    while True:
+        conn, _ = tcp.accept()
+        threading.Thread(target=serve_tcp_conn, args=(conn, a.answer), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
