@@ -559,6 +559,11 @@ fn unknown_sources_without_cgo() {
         ("files myhostname", F, FD),
         ("resolve [!UNAVAIL=return] dns files", FD, DF),
         ("mymachines resolve", FD, D),
+        // dns listed later: the unknown source before it is ignored, not counted as DNS.
+        ("resolve files dns", FD, FD),
+        ("mdns4_minimal [NOTFOUND=return] files dns", FD, FD),
+        ("myhostname files dns", FD, FD),
+        ("files dns resolve", FD, FD),
     ];
     for &(line, want20, want21) in cases {
         assert_eq!(
