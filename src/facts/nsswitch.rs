@@ -37,8 +37,9 @@ pub struct NssSource {
     pub criteria: Vec<NssCriterion>,
 }
 
-/// The `hosts` database as one parser understood the file: `None` when the file has no `hosts` line
-/// (or, for the parser concerned, an empty one).
+/// The `hosts` database as one parser understood the file. `sources` is empty only in glibc 2.33+'s
+/// reading, where an empty hosts line (or a file glibc rejects) means that nothing is consulted; Go and
+/// glibc up to 2.32 treat an empty hosts line as none ([`NsswitchView::NoHostsLine`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HostsLine {
     pub sources: Vec<NssSource>,
@@ -50,7 +51,8 @@ pub struct HostsLine {
 pub enum NsswitchView {
     /// The file does not exist.
     Missing,
-    /// The file exists but could not be read.
+    /// The file exists but could not be read. Go's reading also gives this for a file its parser rejects:
+    /// Go then does exactly what it does for an unreadable file (net/conf.go).
     Unreadable,
     /// The file was read and, for this parser, has no (non-empty) `hosts` line.
     NoHostsLine,
