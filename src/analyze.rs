@@ -50,6 +50,9 @@ pub struct ImageAnalysis {
     /// What the image's C library does for programs that obey it (`Err` when the answer depends on a glibc
     /// version the image does not reveal); `None` without a C library.
     pub libc_prediction: Option<Result<Prediction<LookupOrder>, String>>,
+    /// The hosts line as the image's glibc reads the file (as glibc 2.36 would, without a glibc), for
+    /// rules and reports about the file itself.
+    pub nsswitch_view: Result<NsswitchView, String>,
     pub go_programs: Vec<GoProgram>,
 }
 
@@ -73,10 +76,13 @@ pub fn analyze(image: &Image, options: &WalkOptions) -> Result<ImageAnalysis, Im
 }
 
 fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> ImageAnalysis {
-    let glibc_view = facts.nsswitch.view_as_glibc();
-    let go_view = facts.nsswitch.view_as_go();
+    let glibc_view = facts.nsswitch.view_as_glibc(facts.libc.glibc_version);
     let musl = libc::predict_musl();
-    let glibc = libc::predict_glibc(facts.libc.glibc_version, &glibc_view);
+    let glibc = glibc_view.clone().and_then(|view| libc::predict_glibc(facts.libc.glibc_version, &view));
+    let nsswitch_view = match facts.libc.glibc_version {
+        Some(_) => glibc_view.clone(),
+        None => facts.nsswitch.view_as_glibc(Some(crate::facts::libc::GlibcVersion { major: 2, minor: 36 })),
+    };
     let libc_prediction = match facts.libc.kind {
         LibcKind::Musl => Some(Ok(musl.clone())),
         LibcKind::Glibc | LibcKind::Both => Some(glibc.clone()),
@@ -94,7 +100,7 @@ fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> Image
                 _ => libc_prediction.clone(),
             };
             let libc_order = libc_for_program.and_then(Result::ok);
-            predict_program(file, &facts, &go_view, libc_order.as_ref())
+            predict_program(file, &facts, libc_order.as_ref())
         })
         .collect();
     ImageAnalysis {
@@ -105,16 +111,12 @@ fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> Image
         layers,
         facts,
         libc_prediction,
+        nsswitch_view,
         go_programs,
     }
 }
 
-fn predict_program(
-    file: &ElfFile,
-    facts: &ImageFacts,
-    nsswitch: &NsswitchView,
-    libc_order: Option<&Prediction<LookupOrder>>,
-) -> GoProgram {
+fn predict_program(file: &ElfFile, facts: &ImageFacts, libc_order: Option<&Prediction<LookupOrder>>) -> GoProgram {
     let go = file.facts.go.as_ref().expect("filtered to Go code");
     let unpredictable = |why: String| GoProgram { file: file.clone(), prediction: None, unpredictable: Some(why) };
     if file.facts.os != TargetOs::Linux {
@@ -124,19 +126,10 @@ fn predict_program(
         return GoProgram { file: file.clone(), prediction: None, unpredictable: None };
     }
     let env = &facts.env;
-    let runtime = RuntimeInput {
-        godebug: env.godebug.as_deref(),
-        localdomain: env.localdomain.as_deref(),
-        res_options: env.res_options.as_deref(),
-        hostaliases: env.hostaliases.as_deref(),
-        nsswitch,
-        mdns_allow_exists: facts.mdns_allow,
-        libc_order,
-    };
     // Unknown inputs are tried at every value they can take; one answer for all of them is an answer.
     let versions: Vec<GoVersion> = match (go.version, go.min_version) {
         (Some(v), _) => vec![v],
-        (None, Some(min)) => vec![min, NEWEST_KNOWN_GO],
+        (None, Some(min)) => vec![min, go.max_version.unwrap_or(NEWEST_KNOWN_GO)],
         (None, None) => return unpredictable("its Go version could not be determined".into()),
     };
     let cgo_choices: Vec<bool> = match go.cgo_resolver {
@@ -146,6 +139,17 @@ fn predict_program(
     let tags = &go.tags;
     let mut predictions: Vec<Prediction<GoOrder>> = Vec::new();
     for version in &versions {
+        // Go's reading of nsswitch.conf depends on the release too.
+        let reading = facts.nsswitch.read_as_go(*version);
+        let runtime = RuntimeInput {
+            godebug: env.godebug.as_deref(),
+            localdomain: env.localdomain.as_deref(),
+            res_options: env.res_options.as_deref(),
+            hostaliases: env.hostaliases.as_deref(),
+            nsswitch: &reading.view,
+            mdns_allow_exists: facts.mdns_allow,
+            libc_order,
+        };
         for cgo_resolver in &cgo_choices {
             let input = GoBinaryInput {
                 version: *version,
@@ -154,7 +158,11 @@ fn predict_program(
                 netcgo_tag: tags.iter().any(|t| t == "netcgo"),
                 default_godebug: go.default_godebug.as_deref(),
             };
-            predictions.push(go::predict(&input, &runtime));
+            let mut prediction = go::predict(&input, &runtime);
+            for note in &reading.notes {
+                prediction.trace.insert(0, format!("nsslint: {note}"));
+            }
+            predictions.push(prediction);
         }
     }
     let first = predictions[0].clone();
@@ -171,7 +179,7 @@ fn predict_program(
     if versions.len() > 1 {
         prediction.trace.insert(
             0,
-            format!("nsslint: Go version not recorded; same answer for every release from go{}.{} to go{}.{}", versions[0].major, versions[0].minor, NEWEST_KNOWN_GO.major, NEWEST_KNOWN_GO.minor),
+            format!("nsslint: Go version not recorded; the same answer for go{}.{} and go{}.{}, the ends of its possible range", versions[0].major, versions[0].minor, versions[1].major, versions[1].minor),
         );
     }
     if cgo_choices.len() > 1 {

@@ -16,8 +16,8 @@ pub fn render(reports: &[ImageReport]) -> String {
 fn image(report: &ImageReport) -> Value {
     let a = &report.analysis;
     let facts = &a.facts;
-    let hosts = match facts.nsswitch.view_as_go() {
-        NsswitchView::Hosts(line) => Value::String(line.to_string()),
+    let hosts = match &a.nsswitch_view {
+        Ok(NsswitchView::Hosts(line)) => Value::String(line.to_string()),
         _ => Value::Null,
     };
     let binaries: Vec<Value> = a

@@ -30,10 +30,10 @@ pub fn render(reports: &[ImageReport], color: bool) -> String {
             out.push('\n');
         }
         let facts = &a.facts;
-        let nsswitch = match (&facts.nsswitch, facts.nsswitch.view_as_go()) {
+        let nsswitch = match (&facts.nsswitch, &a.nsswitch_view) {
             (NsswitchFile::Missing, _) => "no nsswitch.conf".to_string(),
-            (_, NsswitchView::Hosts(line)) => format!("nsswitch.conf hosts: {line}"),
-            (_, NsswitchView::NoHostsLine) => "nsswitch.conf without a hosts line".to_string(),
+            (_, Ok(NsswitchView::Hosts(line))) => format!("nsswitch.conf hosts: {line}"),
+            (_, Ok(NsswitchView::NoHostsLine)) => "nsswitch.conf without a hosts line".to_string(),
             _ => "unreadable nsswitch.conf".to_string(),
         };
         let libc = match &facts.libc.version {

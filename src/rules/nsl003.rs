@@ -13,7 +13,7 @@ fn is_network_source(name: &str) -> bool {
 
 pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
     // glibc's reading is the one C programs obey; Go reads the same line the same way for these sources.
-    let NsswitchView::Hosts(line) = analysis.facts.nsswitch.view_as_glibc() else { return Vec::new() };
+    let Ok(NsswitchView::Hosts(line)) = &analysis.nsswitch_view else { return Vec::new() };
     let names: Vec<&str> = line.sources.iter().map(|s| s.name.as_str()).collect();
     let files_at = names.iter().position(|n| *n == "files");
     let Some(first_network) = names.iter().position(|n| is_network_source(n)) else { return Vec::new() };

@@ -12,7 +12,7 @@ pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
         return Vec::new();
     }
     let Some(Ok(prediction)) = &analysis.libc_prediction else { return Vec::new() };
-    let view = facts.nsswitch.view_as_glibc();
+    let Ok(view) = &analysis.nsswitch_view else { return Vec::new() };
     if !matches!(view, NsswitchView::Missing | NsswitchView::NoHostsLine | NsswitchView::Unreadable) {
         return Vec::new();
     }
