@@ -1295,3 +1295,507 @@ fn name_sections(bytes: &[u8], header: &Header, shdrs: &[SectionHeader]) -> Vec<
         .collect()
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: u64 = 0x40_0000;
+    const PF_R: u32 = 4;
+
+    /// One program header and the bytes it maps, placed at file offset `off` (vaddr BASE + off).
+    struct S {
+        ptype: u32,
+        flags: u32,
+        off: usize,
+        data: Vec<u8>,
+    }
+
+    fn s(ptype: u32, flags: u32, off: usize, data: Vec<u8>) -> S {
+        S { ptype, flags, off, data }
+    }
+
+    /// A little-endian ELF64 x86-64 file with the given program headers and no section headers.
+    fn elf64(e_type: u16, osabi: u8, segs: &[S]) -> Vec<u8> {
+        let phoff = 64usize;
+        let end = segs.iter().map(|s| s.off + s.data.len()).max().unwrap_or(0).max(phoff + 56 * segs.len());
+        let mut b = vec![0u8; end];
+        b[..4].copy_from_slice(b"\x7fELF");
+        b[4] = 2; // ELFCLASS64
+        b[5] = 1; // little-endian
+        b[6] = 1;
+        b[7] = osabi;
+        b[16..18].copy_from_slice(&e_type.to_le_bytes());
+        b[18..20].copy_from_slice(&62u16.to_le_bytes()); // EM_X86_64
+        b[20..24].copy_from_slice(&1u32.to_le_bytes());
+        b[32..40].copy_from_slice(&(phoff as u64).to_le_bytes());
+        b[52..54].copy_from_slice(&64u16.to_le_bytes());
+        b[54..56].copy_from_slice(&56u16.to_le_bytes());
+        b[56..58].copy_from_slice(&(segs.len() as u16).to_le_bytes());
+        b[58..60].copy_from_slice(&64u16.to_le_bytes());
+        for (i, sg) in segs.iter().enumerate() {
+            let p = phoff + 56 * i;
+            b[p..p + 4].copy_from_slice(&sg.ptype.to_le_bytes());
+            b[p + 4..p + 8].copy_from_slice(&sg.flags.to_le_bytes());
+            b[p + 8..p + 16].copy_from_slice(&(sg.off as u64).to_le_bytes());
+            b[p + 16..p + 24].copy_from_slice(&(BASE + sg.off as u64).to_le_bytes());
+            b[p + 24..p + 32].copy_from_slice(&(BASE + sg.off as u64).to_le_bytes());
+            b[p + 32..p + 40].copy_from_slice(&(sg.data.len() as u64).to_le_bytes());
+            b[p + 40..p + 48].copy_from_slice(&(sg.data.len() as u64).to_le_bytes());
+            b[p + 48..p + 56].copy_from_slice(&0x1000u64.to_le_bytes());
+            b[sg.off..sg.off + sg.data.len()].copy_from_slice(&sg.data);
+        }
+        b
+    }
+
+    fn put(buf: &mut Vec<u8>, at: usize, data: &[u8]) {
+        if buf.len() < at + data.len() {
+            buf.resize(at + data.len(), 0);
+        }
+        buf[at..at + data.len()].copy_from_slice(data);
+    }
+
+    fn sentinel_wrap(text: &str) -> Vec<u8> {
+        let mut m = vec![0x30u8; 16];
+        m.extend_from_slice(text.as_bytes());
+        m.extend_from_slice(&[0xf9u8; 16]);
+        m
+    }
+
+    fn inline_blob(version: &str, modinfo: &[u8]) -> Vec<u8> {
+        let mut b = buildinfo::MAGIC.to_vec();
+        b.extend_from_slice(&[8, buildinfo::FLAG_INLINE]);
+        b.extend_from_slice(&[0u8; 16]);
+        for s in [version.as_bytes(), modinfo] {
+            let mut n = s.len() as u64;
+            loop {
+                let byte = (n & 0x7f) as u8;
+                n >>= 7;
+                if n == 0 {
+                    b.push(byte);
+                    break;
+                }
+                b.push(byte | 0x80);
+            }
+            b.extend_from_slice(s);
+        }
+        b
+    }
+
+    /// A Go 1.20+ pclntab header followed by a funcnametab holding `names`.
+    fn pclntab120(names: &[&str]) -> Vec<u8> {
+        let mut table: Vec<u8> = Vec::new();
+        for n in names {
+            table.extend_from_slice(n.as_bytes());
+            table.push(0);
+        }
+        let mut b = vec![0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8];
+        let fn_off = 0x48u64;
+        let end = fn_off + table.len() as u64;
+        for w in [names.len() as u64, 1, 0, fn_off, end, end, end, end] {
+            b.extend_from_slice(&w.to_le_bytes());
+        }
+        b.extend_from_slice(&table);
+        b.extend_from_slice(&[0u8; 64]);
+        b
+    }
+
+    #[test]
+    fn go_version_parse() {
+        let v = |s| GoVersion::parse(s);
+        assert_eq!(v("go1.15.5"), Some(GoVersion::new(1, 15, 5)));
+        assert_eq!(v("go1.21"), Some(GoVersion::new(1, 21, 0)));
+        assert_eq!(v("go1.21rc2"), Some(GoVersion::new(1, 21, 0)));
+        assert_eq!(v("go1.20beta1"), Some(GoVersion::new(1, 20, 0)));
+        assert_eq!(v("go1.22.0 X:boringcrypto"), Some(GoVersion::new(1, 22, 0)));
+        assert_eq!(v("devel go1.23-abc123 Tue Jan 2 2024"), Some(GoVersion::new(1, 23, 0)));
+        assert_eq!(v("go1"), Some(GoVersion::new(1, 0, 0)));
+        assert_eq!(v("go"), None);
+        assert_eq!(v("1.15.5"), None);
+        assert_eq!(v("go1.x"), None);
+        assert_eq!(v("go99999999999.1"), None);
+        assert_eq!(v(""), None);
+        assert_eq!(GoVersion::new(1, 15, 5).to_string(), "go1.15.5");
+        assert!(GoVersion::new(1, 16, 0) > GoVersion::new(1, 15, 15));
+    }
+
+    #[test]
+    fn version_prefix() {
+        assert_eq!(version_prefix_len(b"go1.15.5grid-gap"), 8);
+        assert_eq!(version_prefix_len(b"go1.21rc2\0"), 9);
+        assert_eq!(version_prefix_len(b"go1.22.0 X:boringcrypto\0"), 23);
+        assert_eq!(version_prefix_len(b"go1.22.0 Xyz"), 8);
+        assert_eq!(version_prefix_len(b"devel go1.23-abc x\0"), 18);
+        assert_eq!(version_prefix_len(b"go2"), 0);
+        assert_eq!(version_prefix_len(b"go1."), 3);
+    }
+
+    #[test]
+    fn not_elf_even_with_buildinfo_magic() {
+        let mut junk = b"#!/bin/sh\n".to_vec();
+        junk.resize(64, 0);
+        junk.extend_from_slice(&inline_blob("go1.22.0", b""));
+        let e = analyze(&junk).unwrap_err();
+        assert_eq!(e.offset, 0);
+        assert!(e.to_string().contains("not an ELF"), "{e}");
+        assert!(analyze(b"").is_err());
+        assert!(analyze(b"\x7fEL").is_err());
+    }
+
+    #[test]
+    fn truncated_header_and_tables() {
+        let good = elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R, 0x1000, vec![1; 16])]);
+        // Cut inside the ELF header.
+        let e = analyze(&good[..20]).unwrap_err();
+        assert_eq!(e.offset, 0, "{e}");
+        // Cut inside the program header table: the error names e_phoff.
+        let e = analyze(&good[..64 + 20]).unwrap_err();
+        assert_eq!(e.offset, 64, "{e}");
+        assert!(e.to_string().contains("program headers"), "{e}");
+        // A segment that claims more bytes than the file has is clipped and reported.
+        let f = analyze(&good[..0x1008]).unwrap();
+        assert_eq!(f.problems.len(), 1);
+        assert_eq!(f.problems[0].offset, 0x1000);
+        // Every prefix of a small valid file: no panic.
+        for n in 0..good.len() {
+            let _ = analyze(&good[..n]);
+        }
+    }
+
+    #[test]
+    fn huge_counts_do_not_allocate() {
+        let mut b = elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R, 0x1000, vec![1; 16])]);
+        b[56..58].copy_from_slice(&0xffffu16.to_le_bytes()); // e_phnum
+        assert!(analyze(&b).is_err());
+        let mut b = elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R, 0x1000, vec![1; 16])]);
+        b[40..48].copy_from_slice(&0x100u64.to_le_bytes()); // e_shoff
+        b[60..62].copy_from_slice(&0u16.to_le_bytes()); // e_shnum 0: count from section 0's sh_size
+        put(&mut b, 0x100 + 32, &u64::MAX.to_le_bytes());
+        let f = analyze(&b).unwrap();
+        assert!(f.problems.iter().any(|p| p.offset == 0x100 && p.what.contains("section headers")), "{:?}", f.problems);
+    }
+
+    #[test]
+    fn inline_build_info() {
+        let modinfo = sentinel_wrap(
+            "path\texample.com/cmd/x\nmod\texample.com\tv1.0.0\t\n\
+             build\t-tags=netgo,osusergo\nbuild\tCGO_ENABLED=0\n\
+             build\tDefaultGODEBUG=netdns=cgo\nbuild\tGOARCH=amd64\nbuild\tGOOS=linux\n",
+        );
+        let mut data = vec![0u8; 0x20];
+        data.extend_from_slice(&inline_blob("go1.22.0 X:boringcrypto", &modinfo));
+        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R | PF_W, 0x2000, data)])).unwrap();
+        let g = f.go.unwrap();
+        assert_eq!(g.version, Some(GoVersion::new(1, 22, 0)));
+        assert_eq!(g.version_raw.as_deref(), Some("go1.22.0 X:boringcrypto"));
+        assert_eq!(g.version_source, VersionSource::BuildInfo);
+        assert_eq!(g.buildinfo_format, BuildInfoFormat::Inline);
+        assert_eq!(g.buildinfo_offset, Some(0x2020));
+        assert_eq!(g.cgo_enabled, Some(false));
+        assert_eq!(g.cgo_evidence, Some(CgoEvidence::BuildSetting));
+        assert_eq!(g.tags, vec!["netgo", "osusergo"]);
+        assert_eq!(g.default_godebug.as_deref(), Some("netdns=cgo"));
+        assert_eq!(g.goarch.as_deref(), Some("amd64"));
+        assert_eq!(g.build_info.unwrap().path, "example.com/cmd/x");
+        assert_eq!(f.os_evidence, OsEvidence::GoBuildSetting);
+        // No pclntab: nothing known about net.
+        assert_eq!(g.cgo_resolver, None);
+        assert!(!g.resolver_linked);
+    }
+
+    #[test]
+    fn misaligned_blob_is_ignored() {
+        let mut data = vec![0u8; 0x28];
+        data.extend_from_slice(&inline_blob("go1.22.0", b""));
+        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R | PF_W, 0x2000, data)])).unwrap();
+        assert_eq!(f.go, None);
+    }
+
+    #[test]
+    fn inline_length_past_the_end() {
+        let mut blob = inline_blob("go1.22.0", b"");
+        blob.truncate(buildinfo::HEADER_LEN);
+        blob.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f, b'g', b'o']);
+        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R | PF_W, 0x2000, blob)])).unwrap();
+        let g = f.go.unwrap();
+        assert_eq!(g.version, None);
+        assert_eq!(g.version_source, VersionSource::Unknown);
+        assert_eq!(f.problems.len(), 1, "{:?}", f.problems);
+        assert_eq!(f.problems[0].offset, 0x2000 + 32);
+    }
+
+    /// Pointer-era blob at 0x2000 whose slots point at string headers at 0x2100 (version) and 0x2110 (modinfo),
+    /// whose data is at 0x1000 (version) and 0x1100 (modinfo).
+    fn pointer_era(version: &[u8], modinfo: &[u8], slot: [u64; 2]) -> Vec<u8> {
+        let mut ro = vec![0u8; 0x200];
+        put(&mut ro, 0, version);
+        put(&mut ro, 0x100, modinfo);
+        let mut rw = buildinfo::MAGIC.to_vec();
+        rw.extend_from_slice(&[8, 0]);
+        rw.extend_from_slice(&slot[0].to_le_bytes());
+        rw.extend_from_slice(&slot[1].to_le_bytes());
+        put(&mut rw, 0x100, &(BASE + 0x1000).to_le_bytes());
+        put(&mut rw, 0x108, &(version.len() as u64).to_le_bytes());
+        put(&mut rw, 0x110, &(BASE + 0x1100).to_le_bytes());
+        put(&mut rw, 0x118, &(modinfo.len() as u64).to_le_bytes());
+        elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R, 0x1000, ro), s(PT_LOAD, PF_R | PF_W, 0x2000, rw)])
+    }
+
+    #[test]
+    fn pointer_build_info() {
+        let modinfo = sentinel_wrap("path\tgithub.com/evanw/esbuild/cmd/esbuild\nmod\tgithub.com/evanw/esbuild\t(devel)\t\n");
+        let f = analyze(&pointer_era(b"go1.15.5", &modinfo, [BASE + 0x2100, BASE + 0x2110])).unwrap();
+        let g = f.go.unwrap();
+        assert_eq!(g.version, Some(GoVersion::new(1, 15, 5)));
+        assert_eq!(g.buildinfo_format, BuildInfoFormat::Pointers);
+        assert_eq!(g.build_info.unwrap().main.unwrap().path, "github.com/evanw/esbuild");
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        // Pre-1.18: no CGO_ENABLED setting, no pclntab: cgo unknown.
+        assert_eq!(g.cgo_enabled, None);
+    }
+
+    #[test]
+    fn pointers_out_of_range() {
+        let f = analyze(&pointer_era(b"go1.15.5", b"", [0xdead_beef_0000, BASE + 0x2110])).unwrap();
+        let g = f.go.unwrap();
+        // The build-info path fails, but the string header it should have led to is still found by the
+        // runtime.buildVersion search.
+        assert_eq!(g.version, Some(GoVersion::new(1, 15, 5)));
+        assert_eq!(
+            g.version_source,
+            VersionSource::RuntimeBuildVersionString { certainty: Certainty::StringHeader }
+        );
+        assert_eq!(g.buildinfo_format, BuildInfoFormat::Pointers);
+        let p = &f.problems[0];
+        assert_eq!(p.offset, 0x2010);
+        assert!(p.what.contains("outside every PT_LOAD"), "{p}");
+        // A header whose length runs past the segment.
+        let mut b = pointer_era(b"go1.15.5", b"", [BASE + 0x2100, BASE + 0x2110]);
+        put(&mut b, 0x2108, &u64::MAX.to_le_bytes());
+        let f = analyze(&b).unwrap();
+        let g = f.go.unwrap();
+        // Only the weaker signal is left: the NUL-delimited string, labelled as such.
+        assert_eq!(
+            g.version_source,
+            VersionSource::RuntimeBuildVersionString { certainty: Certainty::DelimitedString }
+        );
+        assert_eq!(f.problems[0].offset, 0x2100, "{:?}", f.problems);
+        // A zero pointer with no relocation.
+        let f = analyze(&pointer_era(b"go1.15.5", b"", [0, 0])).unwrap();
+        assert!(f.problems.iter().all(|p| p.what.contains("null pointer")), "{:?}", f.problems);
+        // Bad pointer size.
+        let mut b = pointer_era(b"go1.15.5", b"", [BASE + 0x2100, BASE + 0x2110]);
+        b[0x2000 + 14] = 3;
+        let f = analyze(&b).unwrap();
+        assert_eq!(f.problems[0].offset, 0x200e);
+    }
+
+    #[test]
+    fn pie_pointers_through_rela_addends() {
+        // Same as pointer_era, but ET_DYN with zeroed slots and R_X86_64_RELATIVE relocations holding them.
+        let mut b = pointer_era(b"go1.16.15", b"", [0, 0]);
+        let mut rela = Vec::new();
+        for (at, value) in [(0x2010u64, 0x2100u64), (0x2018, 0x2110)] {
+            rela.extend_from_slice(&(BASE + at).to_le_bytes());
+            rela.extend_from_slice(&8u64.to_le_bytes()); // sym 0, R_X86_64_RELATIVE
+            rela.extend_from_slice(&(BASE + value).to_le_bytes());
+        }
+        let mut dynamic = Vec::new();
+        for (tag, val) in [(7u64, BASE + 0x3100), (8, rela.len() as u64), (9, 24), (0, 0)] {
+            dynamic.extend_from_slice(&tag.to_le_bytes());
+            dynamic.extend_from_slice(&val.to_le_bytes());
+        }
+        let mut seg3 = dynamic.clone();
+        seg3.resize(0x100, 0);
+        seg3.extend_from_slice(&rela);
+        let ro = b[0x1000..0x1200].to_vec();
+        let rw = b[0x2000..0x2120].to_vec();
+        b = elf64(
+            ehdr::ET_DYN,
+            0,
+            &[
+                s(PT_LOAD, PF_R, 0x1000, ro),
+                s(PT_LOAD, PF_R | PF_W, 0x2000, rw),
+                s(PT_LOAD, PF_R | PF_W, 0x3000, seg3),
+                s(PT_DYNAMIC, PF_R | PF_W, 0x3000, dynamic),
+            ],
+        );
+        let f = analyze(&b).unwrap();
+        assert_eq!(f.kind, ElfKind::SharedObject);
+        assert_eq!(f.go.unwrap().version, Some(GoVersion::new(1, 16, 15)), "{:?}", f.problems);
+    }
+
+    /// A stripped-build-info Go binary: rodata with the pclntab and version strings, data with string headers.
+    fn stripped(versions: &[&str], headers: &[usize], pcln: Vec<u8>) -> Vec<u8> {
+        let mut ro = vec![0u8; 0x100];
+        let mut at = Vec::new();
+        for v in versions {
+            at.push(ro.len());
+            ro.extend_from_slice(v.as_bytes());
+            ro.extend_from_slice(&[0u8; 8]);
+        }
+        ro.extend_from_slice(b"/etc/nsswitch.conf\0");
+        let pcln_at = (ro.len() + 15) & !15;
+        put(&mut ro, pcln_at, &pcln);
+        let mut rw = vec![0u8; 0x40];
+        for &i in headers {
+            rw.extend_from_slice(&(BASE + 0x1000 + at[i] as u64).to_le_bytes());
+            rw.extend_from_slice(&(versions[i].len() as u64).to_le_bytes());
+        }
+        elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R, 0x1000, ro), s(PT_LOAD, PF_R | PF_W, 0x4000, rw)])
+    }
+
+    #[test]
+    fn stripped_build_info_version() {
+        let pcln = || pclntab120(&["main.main", "net.(*conf).hostLookupOrder", "net._C2func_getaddrinfo"]);
+        let f = analyze(&stripped(&["go1.26.5", "go1.13.go"], &[0], pcln())).unwrap();
+        let g = f.go.unwrap();
+        assert_eq!(g.version, Some(GoVersion::new(1, 26, 5)));
+        assert_eq!(
+            g.version_source,
+            VersionSource::RuntimeBuildVersionString { certainty: Certainty::StringHeader }
+        );
+        assert_eq!(g.min_version, Some(GoVersion::new(1, 20, 0)));
+        assert_eq!(g.pclntab_magic, Some(0xffff_fff1));
+        assert_eq!(g.buildinfo_format, BuildInfoFormat::None);
+        assert!(g.resolver_linked);
+        assert_eq!(g.cgo_resolver, Some(true));
+        assert_eq!(g.cgo_enabled, Some(true));
+        assert_eq!(g.cgo_evidence, Some(CgoEvidence::CgoFunctions));
+
+        // No header: the only NUL-delimited version string, marked as such.
+        let g = analyze(&stripped(&["go1.26.5"], &[], pcln())).unwrap().go.unwrap();
+        assert_eq!(g.version, Some(GoVersion::new(1, 26, 5)));
+        assert_eq!(
+            g.version_source,
+            VersionSource::RuntimeBuildVersionString { certainty: Certainty::DelimitedString }
+        );
+
+        // Two referenced versions: ambiguous, unknown, lower bound kept.
+        let g = analyze(&stripped(&["go1.26.5", "go1.25.0"], &[0, 1], pcln())).unwrap().go.unwrap();
+        assert_eq!(g.version, None);
+        assert_eq!(g.version_source, VersionSource::Unknown);
+        assert_eq!(g.min_version, Some(GoVersion::new(1, 20, 0)));
+        assert!(g.version_note.as_deref().unwrap().contains("ambiguous"), "{:?}", g.version_note);
+
+        // A version the pclntab magic rules out is not taken.
+        let g = analyze(&stripped(&["go1.15.5"], &[0], pcln())).unwrap().go.unwrap();
+        assert_eq!(g.version, None);
+        assert!(g.version_note.as_deref().unwrap().contains("contradicts"), "{:?}", g.version_note);
+    }
+
+    #[test]
+    fn net_detection_in_function_names() {
+        // net.(*conf) only as a suffix of another package path does not count; the cgo wrapper must be exact.
+        let pcln = pclntab120(&["main.main", "golang.org/x/net.(*conf).x", "net._C2func_getaddrinfoX"]);
+        let g = analyze(&stripped(&["go1.26.5"], &[0], pcln)).unwrap().go.unwrap();
+        assert_eq!(g.net_conf_functions, Some(false));
+        assert_eq!(g.cgo_resolver, Some(false));
+        assert!(g.nsswitch_path_string);
+        assert!(!g.resolver_linked);
+        // No cgo functions, no interpreter, no DT_NEEDED: built without cgo.
+        assert_eq!(g.cgo_enabled, Some(true), "x/net wrapper name contains ._C2func_");
+        let pcln = pclntab120(&["main.main", "net.(*conf).hostLookupOrder"]);
+        let g = analyze(&stripped(&["go1.26.5"], &[0], pcln)).unwrap().go.unwrap();
+        assert_eq!(g.cgo_enabled, Some(false));
+        assert_eq!(g.cgo_evidence, Some(CgoEvidence::NoCgoFunctions));
+        assert!(g.resolver_linked);
+    }
+
+    #[test]
+    fn broken_pclntab_headers_are_rejected() {
+        let mut p = pclntab120(&["net.(*conf).hostLookupOrder"]);
+        p[8 + 3 * 8..8 + 4 * 8].copy_from_slice(&0x10u64.to_le_bytes()); // funcname offset inside the header
+        let f = analyze(&stripped(&["go1.26.5"], &[0], p)).unwrap();
+        assert_eq!(f.go.as_ref().and_then(|g| g.pclntab_offset), None);
+        let mut p = pclntab120(&["net.(*conf).hostLookupOrder"]);
+        p[8 + 7 * 8..8 + 8 * 8].copy_from_slice(&u64::MAX.to_le_bytes()); // offsets past the end
+        let f = analyze(&stripped(&["go1.26.5"], &[0], p)).unwrap();
+        assert_eq!(f.go.as_ref().and_then(|g| g.pclntab_offset), None);
+    }
+
+    #[test]
+    fn interpreter_needed_and_os() {
+        let mut strtab = b"\0libc.so.6\0libpthread.so\0".to_vec();
+        strtab.resize(0x40, 0);
+        let mut dynamic = Vec::new();
+        for (tag, val) in [(1u64, 1u64), (1, 11), (5, BASE + 0x1100), (10, 0x40), (1, 0xffff_ffff), (0, 0)] {
+            dynamic.extend_from_slice(&tag.to_le_bytes());
+            dynamic.extend_from_slice(&val.to_le_bytes());
+        }
+        let mut ro = b"/usr/libexec/ld.so\0".to_vec();
+        ro.resize(0x100, 0);
+        ro.extend_from_slice(&strtab);
+        let segs = [
+            s(PT_INTERP, PF_R, 0x1000, b"/usr/libexec/ld.so\0".to_vec()),
+            s(PT_LOAD, PF_R, 0x1000, ro),
+            s(PT_DYNAMIC, PF_R | PF_W, 0x2000, dynamic.clone()),
+            s(PT_LOAD, PF_R | PF_W, 0x2000, dynamic),
+        ];
+        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &segs)).unwrap();
+        assert_eq!(f.interpreter.as_deref(), Some("/usr/libexec/ld.so"));
+        assert_eq!(f.needed, vec!["libc.so.6", "libpthread.so"]);
+        assert_eq!((f.os.clone(), f.os_evidence.clone()), (TargetOs::OpenBSD, OsEvidence::Interpreter));
+        assert!(!f.is_static());
+        assert_eq!(f.go, None);
+
+        let f = analyze(&elf64(ehdr::ET_DYN, ehdr::ELFOSABI_FREEBSD, &segs)).unwrap();
+        assert_eq!((f.os.clone(), f.os_evidence.clone()), (TargetOs::FreeBSD, OsEvidence::OsAbi));
+        assert_eq!(f.kind, ElfKind::PieExecutable);
+
+        // An OpenBSD ident note, and a Go build-id note (which alone makes it Go code).
+        let mut notes = Vec::new();
+        for (name, ntype, desc) in [(&b"OpenBSD\0"[..], 1u32, &[0u8; 4][..]), (b"Go\0\0", 4, b"abcd")] {
+            notes.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            notes.extend_from_slice(&(desc.len() as u32).to_le_bytes());
+            notes.extend_from_slice(&ntype.to_le_bytes());
+            notes.extend_from_slice(name);
+            notes.extend_from_slice(desc);
+        }
+        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &[s(PT_NOTE, PF_R, 0x1000, notes.clone())])).unwrap();
+        assert_eq!((f.os.clone(), f.os_evidence.clone()), (TargetOs::OpenBSD, OsEvidence::Note("OpenBSD".into())));
+        let g = f.go.unwrap();
+        assert_eq!(g.version_source, VersionSource::Unknown);
+        assert_eq!(g.cgo_resolver, None);
+        // A note whose sizes run past its segment stops the walk without panicking.
+        let mut bad = notes;
+        bad[0..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &[s(PT_NOTE, PF_R, 0x1000, bad)])).unwrap();
+        assert_eq!(f.os_evidence, OsEvidence::Default);
+    }
+
+    #[test]
+    fn mutations_never_panic() {
+        let pcln = pclntab120(&["main.main", "net.(*conf).hostLookupOrder", "net._C2func_getaddrinfo"]);
+        let seeds = [
+            stripped(&["go1.26.5", "go1.25.1"], &[0], pcln),
+            pointer_era(b"go1.15.5", &sentinel_wrap("path\tx\n"), [BASE + 0x2100, BASE + 0x2110]),
+        ];
+        // A small deterministic generator (xorshift): no dependency, same cases every run.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for seed in &seeds {
+            for _ in 0..3000 {
+                let mut b = seed.clone();
+                for _ in 0..(next() % 8 + 1) {
+                    let i = (next() as usize) % b.len();
+                    b[i] = match next() % 4 {
+                        0 => 0,
+                        1 => 0xff,
+                        _ => next() as u8,
+                    };
+                }
+                if next() % 8 == 0 {
+                    let n = (next() as usize) % b.len();
+                    b.truncate(n);
+                }
+                let _ = analyze(&b);
+            }
+        }
+    }
+}
