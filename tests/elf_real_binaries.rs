@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use nsslint::facts::elf::{
-    analyze, BuildInfoFormat, Certainty, CgoEvidence, ElfFacts, ElfKind, GoFacts, GoVersion, OsEvidence,
-    TargetOs, VersionSource,
+    analyze, BuildInfoFormat, Certainty, CgoEvidence, ElfFacts, ElfKind, GoFacts, GoVersion,
+    OsEvidence, TargetOs, VersionSource,
 };
 
 fn fixtures_dir() -> PathBuf {
@@ -24,11 +24,17 @@ fn fixture(rel: &str) -> Option<Vec<u8>> {
         Ok(b) => Some(b),
         Err(e) => {
             if std::env::var_os("CI").is_some() {
-                panic!("fixture {} missing ({e}); run tests/fixtures/fetch.sh", path.display());
+                panic!(
+                    "fixture {} missing ({e}); run tests/fixtures/fetch.sh",
+                    path.display()
+                );
             }
             // Written to the real stderr: libtest captures eprintln! of passing tests.
             use std::io::Write;
-            let msg = format!("SKIPPED: {} missing, run tests/fixtures/fetch.sh\n", path.display());
+            let msg = format!(
+                "SKIPPED: {} missing, run tests/fixtures/fetch.sh\n",
+                path.display()
+            );
             let _ = std::io::stderr().write_all(msg.as_bytes());
             None
         }
@@ -44,6 +50,11 @@ fn facts(rel: &str) -> Option<(ElfFacts, Vec<u8>)> {
 
 fn go(f: &ElfFacts) -> &GoFacts {
     f.go.as_ref().expect("Go code")
+}
+
+/// Static Linux Go binaries without build-info GOOS: the OS comes from the runtime's source file names.
+fn os_linux() -> OsEvidence {
+    OsEvidence::GoRuntimeSource("runtime/os_linux.go".into())
 }
 
 const V1_20: GoVersion = GoVersion::new(1, 20, 0);
@@ -94,7 +105,13 @@ fn check(rel: &str, w: Want) -> Option<(ElfFacts, Vec<u8>)> {
     Some((f, bytes))
 }
 
-fn esbuild(version: &'static str, v: GoVersion, format: BuildInfoFormat, magic: u32, evidence: OsEvidence) -> Want {
+fn esbuild(
+    version: &'static str,
+    v: GoVersion,
+    format: BuildInfoFormat,
+    magic: u32,
+    evidence: OsEvidence,
+) -> Want {
     let from_settings = format == BuildInfoFormat::Inline;
     Want {
         kind: ElfKind::Executable,
@@ -109,7 +126,11 @@ fn esbuild(version: &'static str, v: GoVersion, format: BuildInfoFormat, magic: 
         format,
         pclntab_magic: magic,
         cgo_enabled: Some(false),
-        cgo_evidence: Some(if from_settings { CgoEvidence::BuildSetting } else { CgoEvidence::NoCgoFunctions }),
+        cgo_evidence: Some(if from_settings {
+            CgoEvidence::BuildSetting
+        } else {
+            CgoEvidence::NoCgoFunctions
+        }),
         cgo_resolver: false,
         resolver_linked: true,
         tags: &[],
@@ -118,8 +139,16 @@ fn esbuild(version: &'static str, v: GoVersion, format: BuildInfoFormat, magic: 
 
 #[test]
 fn esbuild_0_8_30_go1_15_pointer_era() {
-    let w = esbuild("go1.15.5", GoVersion::new(1, 15, 5), BuildInfoFormat::Pointers, 0xffff_fffb, OsEvidence::Default);
-    let Some((f, _)) = check("esbuild-0.8.30/esbuild", w) else { return };
+    let w = esbuild(
+        "go1.15.5",
+        GoVersion::new(1, 15, 5),
+        BuildInfoFormat::Pointers,
+        0xffff_fffb,
+        os_linux(),
+    );
+    let Some((f, _)) = check("esbuild-0.8.30/esbuild", w) else {
+        return;
+    };
     let g = go(&f);
     assert_eq!(g.max_version.map(|v| (v.major, v.minor)), Some((1, 15)));
     let bi = g.build_info.as_ref().unwrap();
@@ -132,28 +161,56 @@ fn esbuild_0_8_30_go1_15_pointer_era() {
 
 #[test]
 fn esbuild_0_14_0_go1_17_pointer_era() {
-    let w = esbuild("go1.17.2", GoVersion::new(1, 17, 2), BuildInfoFormat::Pointers, 0xffff_fffa, OsEvidence::Default);
-    let Some((f, _)) = check("esbuild-0.14.0/esbuild", w) else { return };
-    assert_eq!(go(&f).build_info.as_ref().unwrap().deps[0].path, "golang.org/x/sys");
+    let w = esbuild(
+        "go1.17.2",
+        GoVersion::new(1, 17, 2),
+        BuildInfoFormat::Pointers,
+        0xffff_fffa,
+        os_linux(),
+    );
+    let Some((f, _)) = check("esbuild-0.14.0/esbuild", w) else {
+        return;
+    };
+    assert_eq!(
+        go(&f).build_info.as_ref().unwrap().deps[0].path,
+        "golang.org/x/sys"
+    );
 }
 
 #[test]
 fn esbuild_0_19_12_go1_20_inline() {
     // FACTS.md gives no version for 0.19.12: its build info says go1.20.12.
-    let w =
-        esbuild("go1.20.12", GoVersion::new(1, 20, 12), BuildInfoFormat::Inline, 0xffff_fff1, OsEvidence::GoBuildSetting);
-    let Some((f, _)) = check("esbuild-0.19.12/esbuild", w) else { return };
+    let w = esbuild(
+        "go1.20.12",
+        GoVersion::new(1, 20, 12),
+        BuildInfoFormat::Inline,
+        0xffff_fff1,
+        OsEvidence::GoBuildSetting,
+    );
+    let Some((f, _)) = check("esbuild-0.19.12/esbuild", w) else {
+        return;
+    };
     let g = go(&f);
     assert_eq!(g.default_godebug, None, "DefaultGODEBUG appears in Go 1.21");
     assert_eq!(g.goarch.as_deref(), Some("amd64"));
-    assert_eq!(g.build_info.as_ref().unwrap().setting("-trimpath"), Some("true"));
+    assert_eq!(
+        g.build_info.as_ref().unwrap().setting("-trimpath"),
+        Some("true")
+    );
 }
 
 #[test]
 fn esbuild_0_26_0_go1_23_inline() {
-    let w =
-        esbuild("go1.23.12", GoVersion::new(1, 23, 12), BuildInfoFormat::Inline, 0xffff_fff1, OsEvidence::GoBuildSetting);
-    let Some((f, _)) = check("esbuild-0.26.0/esbuild", w) else { return };
+    let w = esbuild(
+        "go1.23.12",
+        GoVersion::new(1, 23, 12),
+        BuildInfoFormat::Inline,
+        0xffff_fff1,
+        OsEvidence::GoBuildSetting,
+    );
+    let Some((f, _)) = check("esbuild-0.26.0/esbuild", w) else {
+        return;
+    };
     assert_eq!(
         go(&f).default_godebug.as_deref(),
         Some(
@@ -166,10 +223,19 @@ fn esbuild_0_26_0_go1_23_inline() {
 
 #[test]
 fn esbuild_0_28_2_go1_26_without_build_info() {
-    let mut w =
-        esbuild("go1.26.5", GoVersion::new(1, 26, 5), BuildInfoFormat::None, 0xffff_fff1, OsEvidence::Default);
-    w.source = VersionSource::RuntimeBuildVersionString { certainty: Certainty::StringHeader };
-    let Some((f, _)) = check("esbuild-0.28.2/esbuild", w) else { return };
+    let mut w = esbuild(
+        "go1.26.5",
+        GoVersion::new(1, 26, 5),
+        BuildInfoFormat::None,
+        0xffff_fff1,
+        os_linux(),
+    );
+    w.source = VersionSource::RuntimeBuildVersionString {
+        certainty: Certainty::StringHeader,
+    };
+    let Some((f, _)) = check("esbuild-0.28.2/esbuild", w) else {
+        return;
+    };
     let g = go(&f);
     assert_eq!(g.buildinfo_offset, None);
     assert_eq!(g.build_info, None);
@@ -202,8 +268,13 @@ fn debian(version_tags: &'static [&'static str]) -> Want {
 fn debian_runc_cgo_dynamic() {
     let mut w = debian(&["seccomp", "urfave_cli_no_docs"]);
     w.needed = &["libseccomp.so.2", "libc.so.6"];
-    let Some((f, _)) = check("debian/runc/usr/sbin/runc", w) else { return };
-    assert_eq!(go(&f).build_info.as_ref().unwrap().path, "github.com/opencontainers/runc");
+    let Some((f, _)) = check("debian/runc/usr/sbin/runc", w) else {
+        return;
+    };
+    assert_eq!(
+        go(&f).build_info.as_ref().unwrap().path,
+        "github.com/opencontainers/runc"
+    );
     assert!(!f.is_static());
 }
 
@@ -221,9 +292,14 @@ fn debian_shfmt_does_not_link_the_resolver() {
     w.needed = &[];
     w.cgo_resolver = false;
     w.resolver_linked = false;
-    let Some((f, _)) = check("debian/shfmt/usr/bin/shfmt", w) else { return };
+    let Some((f, _)) = check("debian/shfmt/usr/bin/shfmt", w) else {
+        return;
+    };
     assert!(f.is_static());
-    assert_eq!(go(&f).build_info.as_ref().unwrap().path, "mvdan.cc/sh/v3/cmd/shfmt");
+    assert_eq!(
+        go(&f).build_info.as_ref().unwrap().path,
+        "mvdan.cc/sh/v3/cmd/shfmt"
+    );
 }
 
 /// A Python extension: Go built as a c-archive and linked into a shared object by the C toolchain. No
@@ -236,7 +312,13 @@ fn gojsonnet_c_shared_object() {
         os: TargetOs::Linux,
         os_evidence: OsEvidence::GoBuildSetting,
         interpreter: None,
-        needed: &["libstdc++.so.6", "libm.so.6", "libgcc_s.so.1", "libpthread.so.0", "libc.so.6"],
+        needed: &[
+            "libstdc++.so.6",
+            "libm.so.6",
+            "libgcc_s.so.1",
+            "libpthread.so.0",
+            "libc.so.6",
+        ],
         version_raw: "go1.24.8",
         version: GoVersion::new(1, 24, 8),
         source: VersionSource::BuildInfo,
@@ -248,7 +330,9 @@ fn gojsonnet_c_shared_object() {
         resolver_linked: false,
         tags: &[],
     };
-    let Some((f, _)) = check("gojsonnet/_gojsonnet.so", w) else { return };
+    let Some((f, _)) = check("gojsonnet/_gojsonnet.so", w) else {
+        return;
+    };
     let bi = go(&f).build_info.as_ref().unwrap();
     assert_eq!(bi.setting("-buildmode"), Some("c-archive"));
     assert_eq!(bi.path, "github.com/google/go-jsonnet/c-bindings");
@@ -262,7 +346,11 @@ fn lefthook(os: TargetOs, machine: &'static str, interpreter: Option<&'static st
         os,
         os_evidence: OsEvidence::GoBuildSetting,
         interpreter,
-        needed: if interpreter.is_some() { &["libc.so", "libpthread.so"] } else { &[] },
+        needed: if interpreter.is_some() {
+            &["libc.so", "libpthread.so"]
+        } else {
+            &[]
+        },
         version_raw: "go1.25.1",
         version: GoVersion::new(1, 25, 1),
         source: VersionSource::BuildInfo,
@@ -288,30 +376,56 @@ fn strip_build_info(bytes: &mut [u8], at: u64) {
 fn lefthook_without_build_info(rel: &str, bytes: &mut [u8], at: u64, os: TargetOs) {
     strip_build_info(bytes, at);
     let f = analyze(bytes).unwrap();
-    assert_eq!((f.os.clone(), f.os_evidence.clone()), (os, OsEvidence::OsAbi), "{rel}");
+    assert_eq!(
+        (f.os.clone(), f.os_evidence.clone()),
+        (os, OsEvidence::OsAbi),
+        "{rel}"
+    );
     let g = go(&f);
     assert_eq!(g.version_raw.as_deref(), Some("go1.25.1"), "{rel}");
-    assert_eq!(g.version_source, VersionSource::RuntimeBuildVersionString { certainty: Certainty::StringHeader });
-    assert_eq!(g.cgo_enabled, Some(false), "{rel}: static ({:?})", g.cgo_evidence);
+    assert_eq!(
+        g.version_source,
+        VersionSource::RuntimeBuildVersionString {
+            certainty: Certainty::StringHeader
+        }
+    );
+    assert_eq!(
+        g.cgo_enabled,
+        Some(false),
+        "{rel}: static ({:?})",
+        g.cgo_evidence
+    );
     assert!(g.resolver_linked, "{rel}");
 }
 
 #[test]
 fn lefthook_freebsd() {
     let rel = "lefthook/freebsd-x86_64/lefthook";
-    let Some((f, mut bytes)) = check(rel, lefthook(TargetOs::FreeBSD, "x86_64", None)) else { return };
-    lefthook_without_build_info(rel, &mut bytes, go(&f).buildinfo_offset.unwrap(), TargetOs::FreeBSD);
+    let Some((f, mut bytes)) = check(rel, lefthook(TargetOs::FreeBSD, "x86_64", None)) else {
+        return;
+    };
+    lefthook_without_build_info(
+        rel,
+        &mut bytes,
+        go(&f).buildinfo_offset.unwrap(),
+        TargetOs::FreeBSD,
+    );
 }
 
 #[test]
 fn lefthook_openbsd() {
     let rel = "lefthook/openbsd-x86_64/lefthook";
     let w = lefthook(TargetOs::OpenBSD, "x86_64", Some("/usr/libexec/ld.so"));
-    let Some((f, mut bytes)) = check(rel, w) else { return };
+    let Some((f, mut bytes)) = check(rel, w) else {
+        return;
+    };
     let at = go(&f).buildinfo_offset.unwrap();
     strip_build_info(&mut bytes, at);
     let f = analyze(&bytes).unwrap();
-    assert_eq!((f.os.clone(), f.os_evidence.clone()), (TargetOs::OpenBSD, OsEvidence::OsAbi));
+    assert_eq!(
+        (f.os.clone(), f.os_evidence.clone()),
+        (TargetOs::OpenBSD, OsEvidence::OsAbi)
+    );
     // OpenBSD Go binaries link libc dynamically without cgo: no build setting, no cgo functions, but an
     // interpreter — so cgo stays unknown rather than guessed.
     assert_eq!(go(&f).cgo_enabled, None);
@@ -320,34 +434,64 @@ fn lefthook_openbsd() {
 
 #[test]
 fn lefthook_arm64() {
-    check("lefthook/linux-arm64/lefthook", lefthook(TargetOs::Linux, "aarch64", None));
+    check(
+        "lefthook/linux-arm64/lefthook",
+        lefthook(TargetOs::Linux, "aarch64", None),
+    );
     let rel = "lefthook/freebsd-arm64/lefthook";
-    let Some((f, mut bytes)) = check(rel, lefthook(TargetOs::FreeBSD, "aarch64", None)) else { return };
-    lefthook_without_build_info(rel, &mut bytes, go(&f).buildinfo_offset.unwrap(), TargetOs::FreeBSD);
+    let Some((f, mut bytes)) = check(rel, lefthook(TargetOs::FreeBSD, "aarch64", None)) else {
+        return;
+    };
+    lefthook_without_build_info(
+        rel,
+        &mut bytes,
+        go(&f).buildinfo_offset.unwrap(),
+        TargetOs::FreeBSD,
+    );
 }
 
 /// runc with its build info removed: the version comes from runtime.buildVersion, the pclntab magic bounds
 /// it, and cgo comes from the cgo wrappers in the function table.
 #[test]
 fn runc_without_build_info() {
-    let Some((f, mut bytes)) = facts("debian/runc/usr/sbin/runc") else { return };
+    let Some((f, mut bytes)) = facts("debian/runc/usr/sbin/runc") else {
+        return;
+    };
     strip_build_info(&mut bytes, go(&f).buildinfo_offset.unwrap());
     let f = analyze(&bytes).unwrap();
     let g = go(&f);
     assert_eq!(g.version, Some(GoVersion::new(1, 19, 8)));
-    assert_eq!(g.version_source, VersionSource::RuntimeBuildVersionString { certainty: Certainty::StringHeader });
-    assert_eq!((g.min_version, g.max_version.map(|v| v.minor)), (Some(GoVersion::new(1, 18, 0)), Some(19)));
-    assert_eq!((g.cgo_enabled, g.cgo_evidence), (Some(true), Some(CgoEvidence::CgoFunctions)));
+    assert_eq!(
+        g.version_source,
+        VersionSource::RuntimeBuildVersionString {
+            certainty: Certainty::StringHeader
+        }
+    );
+    assert_eq!(
+        (g.min_version, g.max_version.map(|v| v.minor)),
+        (Some(GoVersion::new(1, 18, 0)), Some(19))
+    );
+    assert_eq!(
+        (g.cgo_enabled, g.cgo_evidence),
+        (Some(true), Some(CgoEvidence::CgoFunctions))
+    );
     assert_eq!(g.cgo_resolver, Some(true));
     // Linked by the system linker (cgo): glibc's crt objects bring the GNU ABI tag note.
-    assert_eq!((f.os.clone(), f.os_evidence.clone()), (TargetOs::Linux, OsEvidence::Note("GNU".into())));
+    assert_eq!(
+        (f.os.clone(), f.os_evidence.clone()),
+        (TargetOs::Linux, OsEvidence::Note("GNU".into()))
+    );
 }
 
 /// Truncated copies of every fixture: an error or partial facts, never a panic.
 #[test]
 fn truncated_real_binaries_never_panic() {
-    for rel in ["esbuild-0.8.30/esbuild", "esbuild-0.28.2/esbuild", "debian/runc/usr/sbin/runc", "gojsonnet/_gojsonnet.so"]
-    {
+    for rel in [
+        "esbuild-0.8.30/esbuild",
+        "esbuild-0.28.2/esbuild",
+        "debian/runc/usr/sbin/runc",
+        "gojsonnet/_gojsonnet.so",
+    ] {
         let Some(bytes) = fixture(rel) else { continue };
         for k in 0..24 {
             let n = (bytes.len() / 24) * k + (k * 4099) % 97;

@@ -46,7 +46,11 @@ impl BuildInfo {
     /// The value of a `build` setting. Go writes each key once; should a key repeat, the last one wins, as
     /// it would for the `go` command reading its own flags.
     pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.settings
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn deps_count(&self) -> usize {
@@ -102,7 +106,9 @@ fn decode_varint_string(data: &[u8]) -> Result<(&[u8], usize), String> {
     let (len, n) = read_uvarint(data).ok_or_else(|| "unreadable varint length".to_string())?;
     let avail = (data.len() - n) as u64;
     if len > avail {
-        return Err(format!("length {len} exceeds the {avail} bytes that follow"));
+        return Err(format!(
+            "length {len} exceeds the {avail} bytes that follow"
+        ));
     }
     let end = n + len as usize;
     Ok((&data[n..end], end))
@@ -152,7 +158,10 @@ pub fn parse_modinfo(data: &[u8]) -> Result<BuildInfo, ModinfoError> {
         } else if let Some(m) = line.strip_prefix("=>\t") {
             let cols: Vec<&str> = m.split('\t').collect();
             if cols.len() != 3 {
-                return Err(err(line_no, format!("expected 3 columns for replacement; got {}", cols.len())));
+                return Err(err(
+                    line_no,
+                    format!("expected 3 columns for replacement; got {}", cols.len()),
+                ));
             }
             let rep = Box::new(Module {
                 path: cols[0].to_string(),
@@ -167,7 +176,12 @@ pub fn parse_modinfo(data: &[u8]) -> Result<BuildInfo, ModinfoError> {
             };
             match target {
                 Some(module) => module.replace = Some(rep),
-                None => return Err(err(line_no, "replacement with no module on previous line".into())),
+                None => {
+                    return Err(err(
+                        line_no,
+                        "replacement with no module on previous line".into(),
+                    ))
+                }
             }
             last = Last::None;
         } else if let Some(kv) = line.strip_prefix("build\t") {
@@ -210,13 +224,20 @@ fn build_line(kv: &str) -> Result<(String, String), String> {
             match after.bytes().next() {
                 None => return Err("build line missing '=' after quoted key".into()),
                 Some(b'=') => {}
-                Some(c) => return Err(format!("unexpected character after quoted key: {:?}", c as char)),
+                Some(c) => {
+                    return Err(format!(
+                        "unexpected character after quoted key: {:?}",
+                        c as char
+                    ))
+                }
             }
             let key = go_unquote(&kv[..n]).ok_or("invalid quoted key in build line")?;
             (key, &after[1..])
         }
         _ => {
-            let (k, v) = kv.split_once('=').ok_or("build line missing '=' after key")?;
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or("build line missing '=' after key")?;
             if key_needs_quotes(k) {
                 return Err(format!("unquoted key {k:?} must be quoted"));
             }
@@ -224,7 +245,9 @@ fn build_line(kv: &str) -> Result<(String, String), String> {
         }
     };
     let value = match raw_value.bytes().next() {
-        Some(b'"') | Some(b'`') => go_unquote(raw_value).ok_or("invalid quoted value in build line")?,
+        Some(b'"') | Some(b'`') => {
+            go_unquote(raw_value).ok_or("invalid quoted value in build line")?
+        }
         _ => {
             if value_needs_quotes(raw_value) {
                 return Err(format!("unquoted value {raw_value:?} must be quoted"));
@@ -359,8 +382,14 @@ mod tests {
         assert_eq!(read_uvarint(&[0x80]), None);
         assert_eq!(read_uvarint(&[]), None);
         assert_eq!(read_uvarint(&[0xff; 11]), None);
-        assert_eq!(read_uvarint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), Some((u64::MAX, 10)));
-        assert_eq!(read_uvarint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]), None);
+        assert_eq!(
+            read_uvarint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+            Some((u64::MAX, 10))
+        );
+        assert_eq!(
+            read_uvarint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]),
+            None
+        );
     }
 
     #[test]
@@ -378,8 +407,14 @@ mod tests {
 
     #[test]
     fn sentinels() {
-        let start = [0x30u8, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02, 0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6];
-        let end = [0xf9u8, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72, 0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2];
+        let start = [
+            0x30u8, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02, 0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6,
+            0x18, 0xe6,
+        ];
+        let end = [
+            0xf9u8, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72, 0x00, 0x82, 0x42, 0x10, 0x41, 0x16,
+            0xd8, 0xf2,
+        ];
         let mut m = start.to_vec();
         m.extend_from_slice(b"path\tx\n");
         m.extend_from_slice(&end);
@@ -417,7 +452,10 @@ mod tests {
         assert_eq!(bi.setting("GOOS"), Some("linux"));
         // The last line has no newline: ParseBuildInfo drops it, so do we.
         assert_eq!(bi.setting("GOARCH"), None);
-        assert_eq!(bi.settings[0], ("-buildmode".to_string(), "exe".to_string()));
+        assert_eq!(
+            bi.settings[0],
+            ("-buildmode".to_string(), "exe".to_string())
+        );
     }
 
     #[test]
@@ -439,7 +477,10 @@ mod tests {
     #[test]
     fn unquote() {
         assert_eq!(go_unquote(r#""a b""#).as_deref(), Some("a b"));
-        assert_eq!(go_unquote(r#""\t\"\\\x41\101\u00e9\U0001F600""#).as_deref(), Some("\t\"\\AAé😀"));
+        assert_eq!(
+            go_unquote(r#""\t\"\\\x41\101\u00e9\U0001F600""#).as_deref(),
+            Some("\t\"\\AAé😀")
+        );
         assert_eq!(go_unquote("`a\rb`").as_deref(), Some("ab"));
         assert_eq!(go_unquote(r#""\q""#), None);
         assert_eq!(go_unquote(r#""\x4""#), None);

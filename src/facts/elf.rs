@@ -13,7 +13,9 @@ use std::fmt;
 
 use goblin::container::{Container, Ctx, Endian};
 use goblin::elf::header::{self as ehdr, Header};
-use goblin::elf::program_header::{ProgramHeader, PF_W, PF_X, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE};
+use goblin::elf::program_header::{
+    ProgramHeader, PF_W, PF_X, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE,
+};
 use goblin::elf::section_header::{SectionHeader, SHT_NOBITS, SHT_NOTE};
 use goblin::elf::Elf;
 use memchr::memmem;
@@ -31,7 +33,11 @@ pub struct GoVersion {
 
 impl GoVersion {
     pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        GoVersion { major, minor, patch }
+        GoVersion {
+            major,
+            minor,
+            patch,
+        }
     }
 
     /// Parses the forms Go writes into binaries: `go1.15.5`, `go1.21rc2`, `go1.20beta1`,
@@ -52,13 +58,20 @@ impl GoVersion {
             Some(p) => leading_number(p, false)?,
             None => 0,
         };
-        Some(GoVersion { major, minor, patch })
+        Some(GoVersion {
+            major,
+            minor,
+            patch,
+        })
     }
 }
 
 /// The decimal number at the start of `s`; with `whole`, `s` must be only digits.
 fn leading_number(s: &str, whole: bool) -> Option<u32> {
-    let end = s.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
+    let end = s
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
     if end == 0 || end > 9 || (whole && end != s.len()) {
         return None;
     }
@@ -81,7 +94,10 @@ pub struct ElfError {
 
 impl ElfError {
     fn new(offset: impl TryInto<u64>, what: impl Into<String>) -> Self {
-        ElfError { offset: offset.try_into().unwrap_or(u64::MAX), what: what.into() }
+        ElfError {
+            offset: offset.try_into().unwrap_or(u64::MAX),
+            what: what.into(),
+        }
     }
 }
 
@@ -140,7 +156,11 @@ pub enum OsEvidence {
     /// An ELF note names the OS: owner `FreeBSD`, `OpenBSD`, `NetBSD`, `DragonFly`, `Android`, or a `GNU`
     /// ABI tag for Linux.
     Note(String),
+    /// The Go runtime's OS-specific source file named in the pclntab file table, e.g.
+    /// `runtime/os_dragonfly.go`: static DragonFly Go binaries otherwise look just like Linux ones.
+    GoRuntimeSource(String),
     /// The requested program interpreter belongs to one OS (e.g. `/usr/libexec/ld.so` is OpenBSD's).
+    /// Solaris and illumos binaries look alike: both are reported as Solaris.
     Interpreter,
     /// Nothing names an OS; Linux assumed (ELFOSABI_NONE/GNU, no OS note: what Linux Go binaries look like).
     Default,
@@ -174,7 +194,9 @@ pub enum VersionSource {
     /// The version string of `.go.buildinfo` (what `go version` prints): certain.
     BuildInfo,
     /// The `runtime.buildVersion` string data, found without build info.
-    RuntimeBuildVersionString { certainty: Certainty },
+    RuntimeBuildVersionString {
+        certainty: Certainty,
+    },
     Unknown,
 }
 
@@ -187,8 +209,9 @@ pub enum CgoEvidence {
     BuildSetting,
     /// The function table holds cgo-generated wrappers (`pkg._Cfunc_name`, `pkg._C2func_name`).
     CgoFunctions,
-    /// The function table was read and holds no cgo wrapper, and the file asks for no interpreter and no
-    /// shared library: built without cgo (or with cgo unused, which behaves the same).
+    /// The function table was read and holds no cgo wrapper, and the file needs no shared library (a PIE
+    /// may still name an interpreter): built without cgo (or with cgo unused, which behaves the same).
+    /// OpenBSD Go binaries need libc without cgo: left unknown there.
     NoCgoFunctions,
 }
 
@@ -286,9 +309,21 @@ const CGO_RESOLVER_FUNCS: [&[u8]; 2] = [b"net._C2func_getaddrinfo", b"net._Cfunc
 const CGO_WRAPPER_MARKERS: [&[u8]; 2] = [b"._Cfunc_", b"._C2func_"];
 
 const PCLN_MAGICS: [(u32, GoVersion, Option<GoVersion>); 4] = [
-    (0xffff_fffb, GoVersion::new(1, 2, 0), Some(GoVersion::new(1, 15, u32::MAX))),
-    (0xffff_fffa, GoVersion::new(1, 16, 0), Some(GoVersion::new(1, 17, u32::MAX))),
-    (0xffff_fff0, GoVersion::new(1, 18, 0), Some(GoVersion::new(1, 19, u32::MAX))),
+    (
+        0xffff_fffb,
+        GoVersion::new(1, 2, 0),
+        Some(GoVersion::new(1, 15, u32::MAX)),
+    ),
+    (
+        0xffff_fffa,
+        GoVersion::new(1, 16, 0),
+        Some(GoVersion::new(1, 17, u32::MAX)),
+    ),
+    (
+        0xffff_fff0,
+        GoVersion::new(1, 18, 0),
+        Some(GoVersion::new(1, 19, u32::MAX)),
+    ),
     (0xffff_fff1, GoVersion::new(1, 20, 0), None),
 ];
 
@@ -302,11 +337,16 @@ pub fn analyze(bytes: &[u8]) -> Result<ElfFacts, ElfError> {
     let kind = img.kind();
     let interpreter = img.interpreter(&mut problems);
     let needed = img.needed(&mut problems);
-    let go = img.go_facts(&mut problems, interpreter.is_none() && needed.is_empty());
+    let pcln = img.find_pclntab();
+    let go = img.go_facts(&mut problems, needed.is_empty(), pcln.as_ref());
 
-    let (os, os_evidence) = match go.as_ref().and_then(|g| g.build_info.as_ref()).and_then(|b| b.setting("GOOS")) {
+    let (os, os_evidence) = match go
+        .as_ref()
+        .and_then(|g| g.build_info.as_ref())
+        .and_then(|b| b.setting("GOOS"))
+    {
         Some(goos) => (TargetOs::from_goos(goos), OsEvidence::GoBuildSetting),
-        None => img.os_from_headers(interpreter.as_deref()),
+        None => img.os_from_headers(interpreter.as_deref(), pcln.as_ref()),
     };
     let kind = match kind {
         ElfKind::SharedObject if img.is_pie(interpreter.is_some()) => ElfKind::PieExecutable,
@@ -354,6 +394,8 @@ struct Pclntab {
     names: std::ops::Range<usize>,
     /// Names are NUL-separated with nothing else between them (1.16+).
     packed_names: bool,
+    /// The part of the file holding source file names: the filetab (1.16+), or the whole table.
+    files: std::ops::Range<usize>,
 }
 
 struct Image<'a> {
@@ -392,9 +434,14 @@ impl<'a> Image<'a> {
         if bytes.len() < 4 || &bytes[..4] != b"\x7fELF" {
             return Err(ElfError::new(0u64, "not an ELF file (no \\x7fELF magic)"));
         }
-        let header = Elf::parse_header(bytes).map_err(|e| ElfError::new(0u64, format!("ELF header: {e}")))?;
-        let container = header.container().map_err(|e| ElfError::new(4u64, format!("ELF class: {e}")))?;
-        let endian = header.endianness().map_err(|e| ElfError::new(5u64, format!("ELF data encoding: {e}")))?;
+        let header = Elf::parse_header(bytes)
+            .map_err(|e| ElfError::new(0u64, format!("ELF header: {e}")))?;
+        let container = header
+            .container()
+            .map_err(|e| ElfError::new(4u64, format!("ELF class: {e}")))?;
+        let endian = header
+            .endianness()
+            .map_err(|e| ElfError::new(5u64, format!("ELF data encoding: {e}")))?;
         let ctx = Ctx::new(container, endian);
         let is64 = matches!(container, Container::Big);
         let le = matches!(endian, Endian::Little);
@@ -418,13 +465,21 @@ impl<'a> Image<'a> {
                 _ => {
                     problems.push(ElfError::new(
                         ph.p_offset,
-                        format!("PT_LOAD segment (filesz {:#x}) runs past the end of the file", ph.p_filesz),
+                        format!(
+                            "PT_LOAD segment (filesz {:#x}) runs past the end of the file",
+                            ph.p_filesz
+                        ),
                     ));
                     (bytes.len() as u64).saturating_sub(ph.p_offset)
                 }
             };
             if filesz > 0 && ph.p_vaddr.checked_add(filesz).is_some() {
-                loads.push(Seg { vaddr: ph.p_vaddr, offset: ph.p_offset, filesz, flags: ph.p_flags });
+                loads.push(Seg {
+                    vaddr: ph.p_vaddr,
+                    offset: ph.p_offset,
+                    filesz,
+                    flags: ph.p_flags,
+                });
             }
         }
 
@@ -433,10 +488,24 @@ impl<'a> Image<'a> {
             let off = usize::try_from(header.e_shoff).unwrap_or(usize::MAX);
             match SectionHeader::parse(bytes, off, header.e_shnum as usize, ctx) {
                 Ok(shdrs) => sections = name_sections(bytes, &header, &shdrs),
-                Err(e) => problems.push(ElfError::new(header.e_shoff, format!("section headers ignored: {e}"))),
+                Err(e) => problems.push(ElfError::new(
+                    header.e_shoff,
+                    format!("section headers ignored: {e}"),
+                )),
             }
         }
-        Ok((Image { bytes, header, le, is64, phdrs, loads, sections }, problems))
+        Ok((
+            Image {
+                bytes,
+                header,
+                le,
+                is64,
+                phdrs,
+                loads,
+                sections,
+            },
+            problems,
+        ))
     }
 
     fn ptr_size(&self) -> usize {
@@ -484,7 +553,10 @@ impl<'a> Image<'a> {
 
     /// The file bytes of `len` bytes at virtual address `va`, if one PT_LOAD segment holds them all.
     fn read_va(&self, va: u64, len: u64) -> Option<&'a [u8]> {
-        let seg = self.loads.iter().find(|s| va >= s.vaddr && va - s.vaddr < s.filesz)?;
+        let seg = self
+            .loads
+            .iter()
+            .find(|s| va >= s.vaddr && va - s.vaddr < s.filesz)?;
         let rel = va - seg.vaddr;
         if len > seg.filesz - rel {
             return None;
@@ -496,7 +568,10 @@ impl<'a> Image<'a> {
 
     /// The file bytes from virtual address `va` to the end of its segment.
     fn read_va_to_end(&self, va: u64) -> Option<(&'a [u8], usize)> {
-        let seg = self.loads.iter().find(|s| va >= s.vaddr && va - s.vaddr < s.filesz)?;
+        let seg = self
+            .loads
+            .iter()
+            .find(|s| va >= s.vaddr && va - s.vaddr < s.filesz)?;
         let rel = va - seg.vaddr;
         let start = usize::try_from(seg.offset + rel).ok()?;
         let end = usize::try_from(seg.offset + seg.filesz).ok()?;
@@ -504,13 +579,19 @@ impl<'a> Image<'a> {
     }
 
     fn va_of_offset(&self, off: u64) -> Option<u64> {
-        let seg = self.loads.iter().find(|s| off >= s.offset && off - s.offset < s.filesz)?;
+        let seg = self
+            .loads
+            .iter()
+            .find(|s| off >= s.offset && off - s.offset < s.filesz)?;
         Some(seg.vaddr + (off - seg.offset))
     }
 
     /// The end (exclusive) of the PT_LOAD file range holding `off`.
     fn segment_end_of_offset(&self, off: u64) -> Option<u64> {
-        let seg = self.loads.iter().find(|s| off >= s.offset && off - s.offset < s.filesz)?;
+        let seg = self
+            .loads
+            .iter()
+            .find(|s| off >= s.offset && off - s.offset < s.filesz)?;
         Some(seg.offset + seg.filesz)
     }
 
@@ -531,14 +612,19 @@ impl<'a> Image<'a> {
         let ph = self.phdrs.iter().find(|p| p.p_type == PT_INTERP)?;
         let start = usize::try_from(ph.p_offset).ok();
         let len = usize::try_from(ph.p_filesz).ok();
-        let data = start.zip(len).and_then(|(s, l)| self.bytes.get(s..s.checked_add(l.min(MAX_INTERP))?));
+        let data = start
+            .zip(len)
+            .and_then(|(s, l)| self.bytes.get(s..s.checked_add(l.min(MAX_INTERP))?));
         match data {
             Some(d) => {
                 let s = c_string(d, MAX_INTERP).unwrap_or(d);
                 Some(String::from_utf8_lossy(s).into_owned())
             }
             None => {
-                problems.push(ElfError::new(ph.p_offset, "PT_INTERP lies outside the file"));
+                problems.push(ElfError::new(
+                    ph.p_offset,
+                    "PT_INTERP lies outside the file",
+                ));
                 // A PT_INTERP header still means the file is not static.
                 Some(String::new())
             }
@@ -547,12 +633,20 @@ impl<'a> Image<'a> {
 
     /// The `PT_DYNAMIC` entries as (tag, value), up to `DT_NULL`.
     fn dynamic(&self, problems: &mut Vec<ElfError>) -> Vec<(u64, u64)> {
-        let Some(ph) = self.phdrs.iter().find(|p| p.p_type == PT_DYNAMIC) else { return Vec::new() };
+        let Some(ph) = self.phdrs.iter().find(|p| p.p_type == PT_DYNAMIC) else {
+            return Vec::new();
+        };
         let ps = self.ptr_size();
         let start = usize::try_from(ph.p_offset).unwrap_or(usize::MAX);
         let len = usize::try_from(ph.p_filesz).unwrap_or(usize::MAX);
-        let Some(data) = start.checked_add(len).and_then(|end| self.bytes.get(start..end)) else {
-            problems.push(ElfError::new(ph.p_offset, "PT_DYNAMIC lies outside the file"));
+        let Some(data) = start
+            .checked_add(len)
+            .and_then(|end| self.bytes.get(start..end))
+        else {
+            problems.push(ElfError::new(
+                ph.p_offset,
+                "PT_DYNAMIC lies outside the file",
+            ));
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -572,7 +666,9 @@ impl<'a> Image<'a> {
         let dyns = self.dynamic(problems);
         let strtab = dyns.iter().find(|(t, _)| *t == DT_STRTAB).map(|(_, v)| *v);
         let strsz = dyns.iter().find(|(t, _)| *t == DT_STRSZ).map(|(_, v)| *v);
-        let Some(strtab_va) = strtab else { return Vec::new() };
+        let Some(strtab_va) = strtab else {
+            return Vec::new();
+        };
         let table = match strsz {
             Some(sz) => self.read_va(strtab_va, sz),
             None => self.read_va_to_end(strtab_va).map(|(b, _)| b),
@@ -605,7 +701,8 @@ impl<'a> Image<'a> {
         const DF_1_PIE: u64 = 0x0800_0000;
         let mut ignored = Vec::new();
         let dyns = self.dynamic(&mut ignored);
-        dyns.iter().any(|(t, v)| *t == DT_FLAGS_1 && v & DF_1_PIE != 0)
+        dyns.iter()
+            .any(|(t, v)| *t == DT_FLAGS_1 && v & DF_1_PIE != 0)
             || (has_interp && !dyns.iter().any(|(t, _)| *t == DT_SONAME))
     }
 
@@ -655,8 +752,12 @@ impl<'a> Image<'a> {
                     break;
                 };
                 let name_start = pos + 12;
-                let Some(desc_start) = round(name_start.saturating_add(namesz as usize)) else { break };
-                let Some(next) = round(desc_start.saturating_add(descsz as usize)) else { break };
+                let Some(desc_start) = round(name_start.saturating_add(namesz as usize)) else {
+                    break;
+                };
+                let Some(next) = round(desc_start.saturating_add(descsz as usize)) else {
+                    break;
+                };
                 let (Some(name), Some(desc)) = (
                     data.get(name_start..name_start + namesz as usize),
                     data.get(desc_start..desc_start + descsz as usize),
@@ -677,7 +778,11 @@ impl<'a> Image<'a> {
         out
     }
 
-    fn os_from_headers(&self, interp: Option<&str>) -> (TargetOs, OsEvidence) {
+    fn os_from_headers(
+        &self,
+        interp: Option<&str>,
+        pcln: Option<&Pclntab>,
+    ) -> (TargetOs, OsEvidence) {
         match self.header.e_ident[ehdr::EI_OSABI] {
             ehdr::ELFOSABI_FREEBSD => return (TargetOs::FreeBSD, OsEvidence::OsAbi),
             ehdr::ELFOSABI_OPENBSD => return (TargetOs::OpenBSD, OsEvidence::OsAbi),
@@ -704,7 +809,17 @@ impl<'a> Image<'a> {
                 _ => None,
             };
             if let Some(os) = os {
-                return (os, OsEvidence::Note(String::from_utf8_lossy(owner).into_owned()));
+                return (
+                    os,
+                    OsEvidence::Note(String::from_utf8_lossy(owner).into_owned()),
+                );
+            }
+        }
+        let android_loader = matches!(interp, Some("/system/bin/linker" | "/system/bin/linker64"));
+        if let Some(found) = pcln.and_then(|p| self.runtime_os_file(p)) {
+            // Android's Go runtime is Linux's (os_linux.go); only the loader tells them apart.
+            if !(found.0 == TargetOs::Linux && android_loader) {
+                return found;
             }
         }
         if let Some(interp) = interp {
@@ -714,7 +829,9 @@ impl<'a> Image<'a> {
                 "/usr/libexec/ld.elf_so" => Some(TargetOs::NetBSD),
                 "/usr/libexec/ld-elf.so.2" => Some(TargetOs::DragonFly),
                 "/system/bin/linker" | "/system/bin/linker64" => Some(TargetOs::Android),
-                i if i.ends_with("/ld.so.1") && (i.starts_with("/usr/lib/") || i.starts_with("/lib/")) => {
+                i if i.ends_with("/ld.so.1")
+                    && (i.starts_with("/usr/lib/") || i.starts_with("/lib/")) =>
+                {
                     Some(TargetOs::Solaris)
                 }
                 _ => None,
@@ -726,14 +843,67 @@ impl<'a> Image<'a> {
         (TargetOs::Linux, OsEvidence::Default)
     }
 
+    /// The OS named by the Go runtime's `runtime/os_GOOS.go` source file in the pclntab's file table.
+    /// illumos binaries also hold `os_solaris.go`, Android ones `os_linux.go`: the narrower OS wins.
+    fn runtime_os_file(&self, p: &Pclntab) -> Option<(TargetOs, OsEvidence)> {
+        const PREFIX: &[u8] = b"runtime/os_";
+        let files = &self.bytes[p.files.clone()];
+        let mut found: Vec<&[u8]> = Vec::new();
+        for (n, i) in memmem::find_iter(files, PREFIX).enumerate() {
+            if n >= 64 {
+                break;
+            }
+            let rest = &files[i + PREFIX.len()..];
+            let end = rest
+                .iter()
+                .take(16)
+                .position(|&c| !c.is_ascii_lowercase())
+                .unwrap_or(0);
+            if end > 0 && !found.contains(&&rest[..end]) {
+                found.push(&rest[..end]);
+            }
+        }
+        let order: [(&[u8], TargetOs); 8] = [
+            (b"illumos", TargetOs::Illumos),
+            (b"solaris", TargetOs::Solaris),
+            (b"android", TargetOs::Android),
+            (b"linux", TargetOs::Linux),
+            (b"freebsd", TargetOs::FreeBSD),
+            (b"openbsd", TargetOs::OpenBSD),
+            (b"netbsd", TargetOs::NetBSD),
+            (b"dragonfly", TargetOs::DragonFly),
+        ];
+        order
+            .into_iter()
+            .find(|(name, _)| found.contains(name))
+            .map(|(name, os)| {
+                (
+                    os,
+                    OsEvidence::GoRuntimeSource(format!(
+                        "runtime/os_{}.go",
+                        String::from_utf8_lossy(name)
+                    )),
+                )
+            })
+    }
+
     // -----------------------------------------------------------------------------------------------------
     // Go
 
-    fn go_facts(&self, problems: &mut Vec<ElfError>, no_dynamic_deps: bool) -> Option<GoFacts> {
+    fn go_facts(
+        &self,
+        problems: &mut Vec<ElfError>,
+        no_dynamic_deps: bool,
+        pcln: Option<&Pclntab>,
+    ) -> Option<GoFacts> {
         let blob = self.find_buildinfo();
-        let raw = blob.as_ref().map(|&(off, region)| self.decode_buildinfo(off, region));
-        let pcln = self.find_pclntab();
-        let go_note = self.notes().iter().any(|(owner, ntype, _)| *owner == b"Go" && *ntype == 4)
+        let raw = blob
+            .as_ref()
+            .map(|&(off, region)| self.decode_buildinfo(off, region));
+        let go_note = self
+            .notes()
+            .iter()
+            .any(|(owner, ntype, _)| *owner == b"Go" && *ntype == 4)
             || self.section(".note.go.buildid").is_some();
         if raw.is_none() && pcln.is_none() && !go_note {
             return None;
@@ -744,8 +914,8 @@ impl<'a> Image<'a> {
             version_raw: None,
             version_source: VersionSource::Unknown,
             version_note: None,
-            min_version: pcln.as_ref().map(|p| p.min),
-            max_version: pcln.as_ref().and_then(|p| p.max),
+            min_version: pcln.map(|p| p.min),
+            max_version: pcln.and_then(|p| p.max),
             buildinfo_format: BuildInfoFormat::None,
             buildinfo_offset: blob.map(|(off, _)| off as u64),
             build_info: None,
@@ -754,8 +924,8 @@ impl<'a> Image<'a> {
             tags: Vec::new(),
             default_godebug: None,
             goarch: None,
-            pclntab_offset: pcln.as_ref().map(|p| p.offset as u64),
-            pclntab_magic: pcln.as_ref().map(|p| p.magic),
+            pclntab_offset: pcln.map(|p| p.offset as u64),
+            pclntab_magic: pcln.map(|p| p.magic),
             cgo_resolver: None,
             nsswitch_path_string: self
                 .data_ranges()
@@ -771,7 +941,9 @@ impl<'a> Image<'a> {
             if let Some(v) = raw.version {
                 g.version = GoVersion::parse(&v);
                 if g.version.is_none() {
-                    g.version_note = Some(format!("build info version {v:?} is not a Go release number"));
+                    g.version_note = Some(format!(
+                        "build info version {v:?} is not a Go release number"
+                    ));
                 }
                 g.version_raw = Some(v);
                 g.version_source = VersionSource::BuildInfo;
@@ -779,18 +951,24 @@ impl<'a> Image<'a> {
             if let Some(modinfo) = raw.modinfo {
                 match buildinfo::parse_modinfo(buildinfo::strip_sentinels(&modinfo)) {
                     Ok(bi) => g.build_info = Some(bi),
-                    Err(e) => problems.push(ElfError::new(raw.modinfo_offset, format!("build info modinfo: {e}"))),
+                    Err(e) => problems.push(ElfError::new(
+                        raw.modinfo_offset,
+                        format!("build info modinfo: {e}"),
+                    )),
                 }
             }
         }
 
         if g.version_raw.is_none() {
-            self.version_without_buildinfo(&mut g, pcln.as_ref());
-        } else if let (Some(v), Some(p)) = (g.version, pcln.as_ref()) {
+            self.version_without_buildinfo(&mut g, pcln);
+        } else if let (Some(v), Some(p)) = (g.version, pcln) {
             if v < p.min || p.max.is_some_and(|max| v > max) {
                 problems.push(ElfError::new(
                     p.offset,
-                    format!("pclntab magic {:#x} does not fit build-info version {v}", p.magic),
+                    format!(
+                        "pclntab magic {:#x} does not fit build-info version {v}",
+                        p.magic
+                    ),
                 ));
             }
         }
@@ -801,17 +979,26 @@ impl<'a> Image<'a> {
                 g.cgo_evidence = Some(CgoEvidence::BuildSetting);
             }
             if let Some(tags) = bi.setting("-tags") {
-                g.tags = tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect();
+                g.tags = tags
+                    .split(',')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect();
             }
             g.default_godebug = bi.setting("DefaultGODEBUG").map(str::to_string);
             g.goarch = bi.setting("GOARCH").map(str::to_string);
         }
 
-        if let Some(p) = &pcln {
+        if let Some(p) = pcln {
             let names = &self.bytes[p.names.clone()];
             let conf = find_name(names, NET_CONF_PREFIX, p.packed_names, false);
-            let cgo_net = CGO_RESOLVER_FUNCS.iter().any(|f| find_name(names, f, p.packed_names, true));
-            let cgo_any = cgo_net || CGO_WRAPPER_MARKERS.iter().any(|m| memmem::find(names, m).is_some());
+            let cgo_net = CGO_RESOLVER_FUNCS
+                .iter()
+                .any(|f| find_name(names, f, p.packed_names, true));
+            let cgo_any = cgo_net
+                || CGO_WRAPPER_MARKERS
+                    .iter()
+                    .any(|m| memmem::find(names, m).is_some());
             g.net_conf_functions = Some(conf);
             g.cgo_resolver = Some(cgo_net);
             if g.cgo_enabled.is_none() {
@@ -836,7 +1023,9 @@ impl<'a> Image<'a> {
             if let Some(data) = self.section_bytes(sec) {
                 let start = sec.offset;
                 // Inline strings may run past a tight section: read on to the end of the segment.
-                let end = self.segment_end_of_offset(start).unwrap_or(start + data.len() as u64);
+                let end = self
+                    .segment_end_of_offset(start)
+                    .unwrap_or(start + data.len() as u64);
                 let end = end.max(start + data.len() as u64);
                 let region = &self.bytes[start as usize..(end as usize).min(self.bytes.len())];
                 let search = &region[..region.len().min(BUILDINFO_SEARCH)];
@@ -853,7 +1042,11 @@ impl<'a> Image<'a> {
         // No section (stripped section headers, or the linker put it elsewhere): the blob sits 16-aligned in
         // a writable, non-executable PT_LOAD segment.
         let mut tried = 0;
-        for seg in self.loads.iter().filter(|s| s.flags & (PF_W | PF_X) == PF_W) {
+        for seg in self
+            .loads
+            .iter()
+            .filter(|s| s.flags & (PF_W | PF_X) == PF_W)
+        {
             let start = seg.offset as usize;
             let region = &self.bytes[start..start + seg.filesz as usize];
             for i in finder.find_iter(region) {
@@ -885,18 +1078,26 @@ impl<'a> Image<'a> {
             match buildinfo::decode_inline(after) {
                 Ok(raw) => {
                     out.modinfo_offset = (off + buildinfo::HEADER_LEN) as u64;
-                    out.version = self.version_string(raw.version, off + buildinfo::HEADER_LEN, &mut out.problems);
+                    out.version = self.version_string(
+                        raw.version,
+                        off + buildinfo::HEADER_LEN,
+                        &mut out.problems,
+                    );
                     out.modinfo = Some(raw.modinfo.to_vec());
                 }
-                Err((at, what)) => out
-                    .problems
-                    .push(ElfError::new(off + buildinfo::HEADER_LEN + at, format!("build info: {what}"))),
+                Err((at, what)) => out.problems.push(ElfError::new(
+                    off + buildinfo::HEADER_LEN + at,
+                    format!("build info: {what}"),
+                )),
             }
             return out;
         }
         out.format = BuildInfoFormat::Pointers;
         if ptr_size != 4 && ptr_size != 8 {
-            out.problems.push(ElfError::new(off + 14, format!("build info pointer size {ptr_size} (want 4 or 8)")));
+            out.problems.push(ElfError::new(
+                off + 14,
+                format!("build info pointer size {ptr_size} (want 4 or 8)"),
+            ));
             return out;
         }
         let le = flags & buildinfo::FLAG_BIG_ENDIAN == 0;
@@ -911,19 +1112,30 @@ impl<'a> Image<'a> {
                         out.modinfo = Some(data.to_vec());
                     }
                 }
-                Err(e) => out.problems.push(ElfError::new(e.offset, format!("build info {what}: {}", e.what))),
+                Err(e) => out.problems.push(ElfError::new(
+                    e.offset,
+                    format!("build info {what}: {}", e.what),
+                )),
             }
         }
         out
     }
 
-    fn version_string(&self, data: &[u8], at: usize, problems: &mut Vec<ElfError>) -> Option<String> {
+    fn version_string(
+        &self,
+        data: &[u8],
+        at: usize,
+        problems: &mut Vec<ElfError>,
+    ) -> Option<String> {
         if data.is_empty() {
             problems.push(ElfError::new(at, "build info version string is empty"));
             return None;
         }
         if data.len() > MAX_VERSION_LEN {
-            problems.push(ElfError::new(at, format!("build info version string is {} bytes long", data.len())));
+            problems.push(ElfError::new(
+                at,
+                format!("build info version string is {} bytes long", data.len()),
+            ));
             return None;
         }
         Some(String::from_utf8_lossy(data).into_owned())
@@ -931,10 +1143,18 @@ impl<'a> Image<'a> {
 
     /// Follows a pointer-era build-info slot at file offset `slot_off` to a Go string header, then to the
     /// string data. Returns the data and its file offset.
-    fn read_go_string(&self, slot_off: usize, ps: usize, le: bool) -> Result<(&'a [u8], u64), ElfError> {
+    fn read_go_string(
+        &self,
+        slot_off: usize,
+        ps: usize,
+        le: bool,
+    ) -> Result<(&'a [u8], u64), ElfError> {
         let hdr_va = self.read_pointer(slot_off, ps, le)?;
         let hdr = self.read_va(hdr_va, 2 * ps as u64).ok_or_else(|| {
-            ElfError::new(slot_off, format!("pointer {hdr_va:#x} to a string header is outside every PT_LOAD segment"))
+            ElfError::new(
+                slot_off,
+                format!("pointer {hdr_va:#x} to a string header is outside every PT_LOAD segment"),
+            )
         })?;
         let hdr_off = self.offset_of(hdr);
         let data_va = self.read_pointer(hdr_off, ps, le)?;
@@ -981,7 +1201,13 @@ impl<'a> Image<'a> {
         }
         let table = self.read_va(get(DT_RELA)?, get(DT_RELASZ)?)?;
         let key: Vec<u8> = (0..ps)
-            .map(|i| if self.le { (va >> (8 * i)) as u8 } else { (va >> (8 * (ps - 1 - i))) as u8 })
+            .map(|i| {
+                if self.le {
+                    (va >> (8 * i)) as u8
+                } else {
+                    (va >> (8 * (ps - 1 - i))) as u8
+                }
+            })
             .collect();
         for (n, i) in memmem::find_iter(table, &key).enumerate() {
             if n >= MAX_CANDIDATES {
@@ -1000,7 +1226,11 @@ impl<'a> Image<'a> {
     }
 
     fn find_pclntab(&self) -> Option<Pclntab> {
-        if let Some(sec) = self.section(".gopclntab") {
+        // `.data.rel.ro.gopclntab` is the name Go's linker gives it in PIE output.
+        let named = [".gopclntab", ".data.rel.ro.gopclntab"]
+            .iter()
+            .find_map(|n| self.section(n));
+        if let Some(sec) = named {
             if let Some(data) = self.section_bytes(sec) {
                 if let Some(p) = self.check_pclntab(sec.offset as usize, data.len()) {
                     return Some(p);
@@ -1048,7 +1278,12 @@ impl<'a> Image<'a> {
     /// Validates a pclntab header at file offset `off` with `avail` bytes readable after it.
     fn check_pclntab(&self, off: usize, avail: usize) -> Option<Pclntab> {
         let b = self.bytes.get(off..off.checked_add(avail)?)?;
-        if b.len() < 16 || b[4] != 0 || b[5] != 0 || !matches!(b[6], 1 | 2 | 4) || !matches!(b[7], 4 | 8) {
+        if b.len() < 16
+            || b[4] != 0
+            || b[5] != 0
+            || !matches!(b[6], 1 | 2 | 4)
+            || !matches!(b[7], 4 | 8)
+        {
             return None;
         }
         let m_le = read_uint(b, 0, 4, true)? as u32;
@@ -1070,7 +1305,9 @@ impl<'a> Image<'a> {
         }
         if magic == 0xffff_fffb {
             // Go 1.2–1.15: nfunctab, then (2*nfunctab+1) pointer-sized entries, then a 4-byte file table offset.
-            let functab_end = (8 + ps as u64).checked_add((2 * nfunc + 1).checked_mul(ps as u64)?)?.checked_add(4)?;
+            let functab_end = (8 + ps as u64)
+                .checked_add((2 * nfunc + 1).checked_mul(ps as u64)?)?
+                .checked_add(4)?;
             if functab_end > avail as u64 {
                 return None;
             }
@@ -1078,17 +1315,38 @@ impl<'a> Image<'a> {
             if first_func >= avail as u64 {
                 return None;
             }
-            return Some(Pclntab { offset: off, magic, min, max, names: off..off + avail, packed_names: false });
+            let all = off..off + avail;
+            return Some(Pclntab {
+                offset: off,
+                magic,
+                min,
+                max,
+                names: all.clone(),
+                packed_names: false,
+                files: all,
+            });
         }
         // Go 1.16+: nfunc, nfiles, [textStart (1.18+)], then offsets of funcname, cu, file, pc, func tables.
         let first = if magic == 0xffff_fffa { 2 } else { 3 };
         let hdr_len = 8 + (first + 5) * ps;
         let offs: Vec<u64> = (first..first + 5).map(word).collect::<Option<_>>()?;
-        if offs[0] < hdr_len as u64 || offs.windows(2).any(|w| w[0] > w[1]) || offs[4] >= avail as u64 {
+        if offs[0] < hdr_len as u64
+            || offs.windows(2).any(|w| w[0] > w[1])
+            || offs[4] >= avail as u64
+        {
             return None;
         }
         let names = off + offs[0] as usize..off + offs[1] as usize;
-        Some(Pclntab { offset: off, magic, min, max, names, packed_names: true })
+        let files = off + offs[2] as usize..off + offs[3] as usize;
+        Some(Pclntab {
+            offset: off,
+            magic,
+            min,
+            max,
+            names,
+            packed_names: true,
+            files,
+        })
     }
 
     /// `runtime.buildVersion` without build info (esbuild 0.27+ strips it). Candidates are `go1.` strings in
@@ -1096,7 +1354,8 @@ impl<'a> Image<'a> {
     /// taken when it is the only one; failing that, the only NUL-delimited one. Either must fit the pclntab
     /// magic's range. Anything ambiguous leaves the version unknown, with the reason.
     fn version_without_buildinfo(&self, g: &mut GoFacts, pcln: Option<&Pclntab>) {
-        let fits = |v: &GoVersion| pcln.is_none_or(|p| *v >= p.min && p.max.is_none_or(|max| *v <= max));
+        let fits =
+            |v: &GoVersion| pcln.is_none_or(|p| *v >= p.min && p.max.is_none_or(|max| *v <= max));
         // vaddr -> (file offset, longest version string there)
         let mut candidates: HashMap<u64, (usize, usize)> = HashMap::new();
         let mut delimited: HashSet<String> = HashSet::new();
@@ -1108,7 +1367,11 @@ impl<'a> Image<'a> {
                     break 'segs;
                 }
                 // Include a "devel " prefix when present.
-                let s = if i >= 6 && &region[i - 6..i] == b"devel " { i - 6 } else { i };
+                let s = if i >= 6 && &region[i - 6..i] == b"devel " {
+                    i - 6
+                } else {
+                    i
+                };
                 let maxlen = version_prefix_len(&region[s..]);
                 if maxlen == 0 {
                     continue;
@@ -1124,8 +1387,14 @@ impl<'a> Image<'a> {
         let mut referenced: HashSet<String> = HashSet::new();
         if !candidates.is_empty() {
             let ps = self.ptr_size();
-            let (lo, hi) = candidates.keys().fold((u64::MAX, 0), |(lo, hi), &va| (lo.min(va), hi.max(va)));
-            for seg in self.loads.iter().filter(|s| s.flags & (PF_W | PF_X) == PF_W) {
+            let (lo, hi) = candidates
+                .keys()
+                .fold((u64::MAX, 0), |(lo, hi), &va| (lo.min(va), hi.max(va)));
+            for seg in self
+                .loads
+                .iter()
+                .filter(|s| s.flags & (PF_W | PF_X) == PF_W)
+            {
                 let start = seg.offset as usize;
                 let region = &self.bytes[start..start + seg.filesz as usize];
                 // Go string headers are pointer-aligned; the range test rejects almost every word cheaply.
@@ -1149,13 +1418,19 @@ impl<'a> Image<'a> {
             }
         }
         let pick = |set: &HashSet<String>| -> Result<Option<(String, GoVersion)>, String> {
-            let parsed: Vec<(String, GoVersion)> =
-                set.iter().filter_map(|s| GoVersion::parse(s).map(|v| (s.clone(), v))).collect();
-            let fitting: Vec<&(String, GoVersion)> = parsed.iter().filter(|(_, v)| fits(v)).collect();
+            let parsed: Vec<(String, GoVersion)> = set
+                .iter()
+                .filter_map(|s| GoVersion::parse(s).map(|v| (s.clone(), v)))
+                .collect();
+            let fitting: Vec<&(String, GoVersion)> =
+                parsed.iter().filter(|(_, v)| fits(v)).collect();
             match (parsed.len(), fitting.len()) {
                 (0, _) => Ok(None),
                 (1, 1) => Ok(Some(parsed[0].clone())),
-                (1, 0) => Err(format!("the only candidate {:?} contradicts the pclntab magic", parsed[0].0)),
+                (1, 0) => Err(format!(
+                    "the only candidate {:?} contradicts the pclntab magic",
+                    parsed[0].0
+                )),
                 _ => {
                     let mut all: Vec<&str> = parsed.iter().map(|(s, _)| s.as_str()).collect();
                     all.sort();
@@ -1165,8 +1440,16 @@ impl<'a> Image<'a> {
         };
         let mut notes = Vec::new();
         for (set, certainty, label) in [
-            (&referenced, Certainty::StringHeader, "strings referenced by a Go string header"),
-            (&delimited, Certainty::DelimitedString, "NUL-delimited version strings"),
+            (
+                &referenced,
+                Certainty::StringHeader,
+                "strings referenced by a Go string header",
+            ),
+            (
+                &delimited,
+                Certainty::DelimitedString,
+                "NUL-delimited version strings",
+            ),
         ] {
             match pick(set) {
                 Ok(Some((raw, v))) => {
@@ -1200,7 +1483,11 @@ struct RawBuildInfo {
 /// Length of the longest Go version string at the start of `b`: `[devel ]go1[.N[.P]][(rc|beta)N]`, then
 /// for `devel` anything printable to the end of the token run, or ` X:experiments`. 0 when none.
 fn version_prefix_len(b: &[u8]) -> usize {
-    let (mut i, devel) = if b.starts_with(b"devel ") { (6, true) } else { (0, false) };
+    let (mut i, devel) = if b.starts_with(b"devel ") {
+        (6, true)
+    } else {
+        (0, false)
+    };
     if !b[i..].starts_with(b"go1") {
         return 0;
     }
@@ -1239,7 +1526,10 @@ fn version_prefix_len(b: &[u8]) -> usize {
         }
     } else if b[i..].starts_with(b" X:") {
         let mut j = i + 3;
-        while j < b.len() && j < MAX_VERSION_LEN && (b[j].is_ascii_alphanumeric() || b[j] == b',' || b[j] == b'_') {
+        while j < b.len()
+            && j < MAX_VERSION_LEN
+            && (b[j].is_ascii_alphanumeric() || b[j] == b',' || b[j] == b'_')
+        {
             j += 1;
         }
         if j > i + 3 {
@@ -1259,7 +1549,7 @@ fn find_name(table: &[u8], name: &[u8], packed: bool, exact: bool) -> bool {
         }
         let start_ok = match i.checked_sub(1).map(|j| table[j]) {
             None | Some(0) => true,
-            Some(c) => !packed && !(c.is_ascii_alphanumeric() || b"/._-".contains(&c)),
+            Some(c) => !(packed || c.is_ascii_alphanumeric() || b"/._-".contains(&c)),
         };
         let end_ok = !exact || table.get(i + name.len()) == Some(&0);
         if start_ok && end_ok {
@@ -1295,7 +1585,6 @@ fn name_sections(bytes: &[u8], header: &Header, shdrs: &[SectionHeader]) -> Vec<
         .collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1312,13 +1601,23 @@ mod tests {
     }
 
     fn s(ptype: u32, flags: u32, off: usize, data: Vec<u8>) -> S {
-        S { ptype, flags, off, data }
+        S {
+            ptype,
+            flags,
+            off,
+            data,
+        }
     }
 
     /// A little-endian ELF64 x86-64 file with the given program headers and no section headers.
     fn elf64(e_type: u16, osabi: u8, segs: &[S]) -> Vec<u8> {
         let phoff = 64usize;
-        let end = segs.iter().map(|s| s.off + s.data.len()).max().unwrap_or(0).max(phoff + 56 * segs.len());
+        let end = segs
+            .iter()
+            .map(|s| s.off + s.data.len())
+            .max()
+            .unwrap_or(0)
+            .max(phoff + 56 * segs.len());
         let mut b = vec![0u8; end];
         b[..4].copy_from_slice(b"\x7fELF");
         b[4] = 2; // ELFCLASS64
@@ -1384,18 +1683,38 @@ mod tests {
 
     /// A Go 1.20+ pclntab header followed by a funcnametab holding `names`.
     fn pclntab120(names: &[&str]) -> Vec<u8> {
-        let mut table: Vec<u8> = Vec::new();
-        for n in names {
-            table.extend_from_slice(n.as_bytes());
-            table.push(0);
-        }
+        pclntab120_files(names, &[])
+    }
+
+    /// The same, with a filetab holding `files`.
+    fn pclntab120_files(names: &[&str], files: &[&str]) -> Vec<u8> {
+        let table = |items: &[&str]| {
+            let mut t: Vec<u8> = Vec::new();
+            for n in items {
+                t.extend_from_slice(n.as_bytes());
+                t.push(0);
+            }
+            t
+        };
+        let (names_t, files_t) = (table(names), table(files));
         let mut b = vec![0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8];
         let fn_off = 0x48u64;
-        let end = fn_off + table.len() as u64;
-        for w in [names.len() as u64, 1, 0, fn_off, end, end, end, end] {
+        let cu = fn_off + names_t.len() as u64;
+        let end = cu + files_t.len() as u64;
+        for w in [
+            names.len() as u64,
+            files.len() as u64,
+            0,
+            fn_off,
+            cu,
+            cu,
+            end,
+            end,
+        ] {
             b.extend_from_slice(&w.to_le_bytes());
         }
-        b.extend_from_slice(&table);
+        b.extend_from_slice(&names_t);
+        b.extend_from_slice(&files_t);
         b.extend_from_slice(&[0u8; 64]);
         b
     }
@@ -1408,7 +1727,10 @@ mod tests {
         assert_eq!(v("go1.21rc2"), Some(GoVersion::new(1, 21, 0)));
         assert_eq!(v("go1.20beta1"), Some(GoVersion::new(1, 20, 0)));
         assert_eq!(v("go1.22.0 X:boringcrypto"), Some(GoVersion::new(1, 22, 0)));
-        assert_eq!(v("devel go1.23-abc123 Tue Jan 2 2024"), Some(GoVersion::new(1, 23, 0)));
+        assert_eq!(
+            v("devel go1.23-abc123 Tue Jan 2 2024"),
+            Some(GoVersion::new(1, 23, 0))
+        );
         assert_eq!(v("go1"), Some(GoVersion::new(1, 0, 0)));
         assert_eq!(v("go"), None);
         assert_eq!(v("1.15.5"), None);
@@ -1472,7 +1794,13 @@ mod tests {
         b[60..62].copy_from_slice(&0u16.to_le_bytes()); // e_shnum 0: count from section 0's sh_size
         put(&mut b, 0x100 + 32, &u64::MAX.to_le_bytes());
         let f = analyze(&b).unwrap();
-        assert!(f.problems.iter().any(|p| p.offset == 0x100 && p.what.contains("section headers")), "{:?}", f.problems);
+        assert!(
+            f.problems
+                .iter()
+                .any(|p| p.offset == 0x100 && p.what.contains("section headers")),
+            "{:?}",
+            f.problems
+        );
     }
 
     #[test]
@@ -1484,7 +1812,12 @@ mod tests {
         );
         let mut data = vec![0u8; 0x20];
         data.extend_from_slice(&inline_blob("go1.22.0 X:boringcrypto", &modinfo));
-        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R | PF_W, 0x2000, data)])).unwrap();
+        let f = analyze(&elf64(
+            ehdr::ET_EXEC,
+            0,
+            &[s(PT_LOAD, PF_R | PF_W, 0x2000, data)],
+        ))
+        .unwrap();
         let g = f.go.unwrap();
         assert_eq!(g.version, Some(GoVersion::new(1, 22, 0)));
         assert_eq!(g.version_raw.as_deref(), Some("go1.22.0 X:boringcrypto"));
@@ -1507,7 +1840,12 @@ mod tests {
     fn misaligned_blob_is_ignored() {
         let mut data = vec![0u8; 0x28];
         data.extend_from_slice(&inline_blob("go1.22.0", b""));
-        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R | PF_W, 0x2000, data)])).unwrap();
+        let f = analyze(&elf64(
+            ehdr::ET_EXEC,
+            0,
+            &[s(PT_LOAD, PF_R | PF_W, 0x2000, data)],
+        ))
+        .unwrap();
         assert_eq!(f.go, None);
     }
 
@@ -1516,7 +1854,12 @@ mod tests {
         let mut blob = inline_blob("go1.22.0", b"");
         blob.truncate(buildinfo::HEADER_LEN);
         blob.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f, b'g', b'o']);
-        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R | PF_W, 0x2000, blob)])).unwrap();
+        let f = analyze(&elf64(
+            ehdr::ET_EXEC,
+            0,
+            &[s(PT_LOAD, PF_R | PF_W, 0x2000, blob)],
+        ))
+        .unwrap();
         let g = f.go.unwrap();
         assert_eq!(g.version, None);
         assert_eq!(g.version_source, VersionSource::Unknown);
@@ -1538,17 +1881,32 @@ mod tests {
         put(&mut rw, 0x108, &(version.len() as u64).to_le_bytes());
         put(&mut rw, 0x110, &(BASE + 0x1100).to_le_bytes());
         put(&mut rw, 0x118, &(modinfo.len() as u64).to_le_bytes());
-        elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R, 0x1000, ro), s(PT_LOAD, PF_R | PF_W, 0x2000, rw)])
+        elf64(
+            ehdr::ET_EXEC,
+            0,
+            &[
+                s(PT_LOAD, PF_R, 0x1000, ro),
+                s(PT_LOAD, PF_R | PF_W, 0x2000, rw),
+            ],
+        )
     }
 
     #[test]
     fn pointer_build_info() {
         let modinfo = sentinel_wrap("path\tgithub.com/evanw/esbuild/cmd/esbuild\nmod\tgithub.com/evanw/esbuild\t(devel)\t\n");
-        let f = analyze(&pointer_era(b"go1.15.5", &modinfo, [BASE + 0x2100, BASE + 0x2110])).unwrap();
+        let f = analyze(&pointer_era(
+            b"go1.15.5",
+            &modinfo,
+            [BASE + 0x2100, BASE + 0x2110],
+        ))
+        .unwrap();
         let g = f.go.unwrap();
         assert_eq!(g.version, Some(GoVersion::new(1, 15, 5)));
         assert_eq!(g.buildinfo_format, BuildInfoFormat::Pointers);
-        assert_eq!(g.build_info.unwrap().main.unwrap().path, "github.com/evanw/esbuild");
+        assert_eq!(
+            g.build_info.unwrap().main.unwrap().path,
+            "github.com/evanw/esbuild"
+        );
         assert!(f.problems.is_empty(), "{:?}", f.problems);
         // Pre-1.18: no CGO_ENABLED setting, no pclntab: cgo unknown.
         assert_eq!(g.cgo_enabled, None);
@@ -1556,14 +1914,21 @@ mod tests {
 
     #[test]
     fn pointers_out_of_range() {
-        let f = analyze(&pointer_era(b"go1.15.5", b"", [0xdead_beef_0000, BASE + 0x2110])).unwrap();
+        let f = analyze(&pointer_era(
+            b"go1.15.5",
+            b"",
+            [0xdead_beef_0000, BASE + 0x2110],
+        ))
+        .unwrap();
         let g = f.go.unwrap();
         // The build-info path fails, but the string header it should have led to is still found by the
         // runtime.buildVersion search.
         assert_eq!(g.version, Some(GoVersion::new(1, 15, 5)));
         assert_eq!(
             g.version_source,
-            VersionSource::RuntimeBuildVersionString { certainty: Certainty::StringHeader }
+            VersionSource::RuntimeBuildVersionString {
+                certainty: Certainty::StringHeader
+            }
         );
         assert_eq!(g.buildinfo_format, BuildInfoFormat::Pointers);
         let p = &f.problems[0];
@@ -1577,12 +1942,18 @@ mod tests {
         // Only the weaker signal is left: the NUL-delimited string, labelled as such.
         assert_eq!(
             g.version_source,
-            VersionSource::RuntimeBuildVersionString { certainty: Certainty::DelimitedString }
+            VersionSource::RuntimeBuildVersionString {
+                certainty: Certainty::DelimitedString
+            }
         );
         assert_eq!(f.problems[0].offset, 0x2100, "{:?}", f.problems);
         // A zero pointer with no relocation.
         let f = analyze(&pointer_era(b"go1.15.5", b"", [0, 0])).unwrap();
-        assert!(f.problems.iter().all(|p| p.what.contains("null pointer")), "{:?}", f.problems);
+        assert!(
+            f.problems.iter().all(|p| p.what.contains("null pointer")),
+            "{:?}",
+            f.problems
+        );
         // Bad pointer size.
         let mut b = pointer_era(b"go1.15.5", b"", [BASE + 0x2100, BASE + 0x2110]);
         b[0x2000 + 14] = 3;
@@ -1601,7 +1972,12 @@ mod tests {
             rela.extend_from_slice(&(BASE + value).to_le_bytes());
         }
         let mut dynamic = Vec::new();
-        for (tag, val) in [(7u64, BASE + 0x3100), (8, rela.len() as u64), (9, 24), (0, 0)] {
+        for (tag, val) in [
+            (7u64, BASE + 0x3100),
+            (8, rela.len() as u64),
+            (9, 24),
+            (0, 0),
+        ] {
             dynamic.extend_from_slice(&tag.to_le_bytes());
             dynamic.extend_from_slice(&val.to_le_bytes());
         }
@@ -1622,7 +1998,12 @@ mod tests {
         );
         let f = analyze(&b).unwrap();
         assert_eq!(f.kind, ElfKind::SharedObject);
-        assert_eq!(f.go.unwrap().version, Some(GoVersion::new(1, 16, 15)), "{:?}", f.problems);
+        assert_eq!(
+            f.go.unwrap().version,
+            Some(GoVersion::new(1, 16, 15)),
+            "{:?}",
+            f.problems
+        );
     }
 
     /// A stripped-build-info Go binary: rodata with the pclntab and version strings, data with string headers.
@@ -1642,18 +2023,33 @@ mod tests {
             rw.extend_from_slice(&(BASE + 0x1000 + at[i] as u64).to_le_bytes());
             rw.extend_from_slice(&(versions[i].len() as u64).to_le_bytes());
         }
-        elf64(ehdr::ET_EXEC, 0, &[s(PT_LOAD, PF_R, 0x1000, ro), s(PT_LOAD, PF_R | PF_W, 0x4000, rw)])
+        elf64(
+            ehdr::ET_EXEC,
+            0,
+            &[
+                s(PT_LOAD, PF_R, 0x1000, ro),
+                s(PT_LOAD, PF_R | PF_W, 0x4000, rw),
+            ],
+        )
     }
 
     #[test]
     fn stripped_build_info_version() {
-        let pcln = || pclntab120(&["main.main", "net.(*conf).hostLookupOrder", "net._C2func_getaddrinfo"]);
+        let pcln = || {
+            pclntab120(&[
+                "main.main",
+                "net.(*conf).hostLookupOrder",
+                "net._C2func_getaddrinfo",
+            ])
+        };
         let f = analyze(&stripped(&["go1.26.5", "go1.13.go"], &[0], pcln())).unwrap();
         let g = f.go.unwrap();
         assert_eq!(g.version, Some(GoVersion::new(1, 26, 5)));
         assert_eq!(
             g.version_source,
-            VersionSource::RuntimeBuildVersionString { certainty: Certainty::StringHeader }
+            VersionSource::RuntimeBuildVersionString {
+                certainty: Certainty::StringHeader
+            }
         );
         assert_eq!(g.min_version, Some(GoVersion::new(1, 20, 0)));
         assert_eq!(g.pclntab_magic, Some(0xffff_fff1));
@@ -1664,42 +2060,98 @@ mod tests {
         assert_eq!(g.cgo_evidence, Some(CgoEvidence::CgoFunctions));
 
         // No header: the only NUL-delimited version string, marked as such.
-        let g = analyze(&stripped(&["go1.26.5"], &[], pcln())).unwrap().go.unwrap();
+        let g = analyze(&stripped(&["go1.26.5"], &[], pcln()))
+            .unwrap()
+            .go
+            .unwrap();
         assert_eq!(g.version, Some(GoVersion::new(1, 26, 5)));
         assert_eq!(
             g.version_source,
-            VersionSource::RuntimeBuildVersionString { certainty: Certainty::DelimitedString }
+            VersionSource::RuntimeBuildVersionString {
+                certainty: Certainty::DelimitedString
+            }
         );
 
         // Two referenced versions: ambiguous, unknown, lower bound kept.
-        let g = analyze(&stripped(&["go1.26.5", "go1.25.0"], &[0, 1], pcln())).unwrap().go.unwrap();
+        let g = analyze(&stripped(&["go1.26.5", "go1.25.0"], &[0, 1], pcln()))
+            .unwrap()
+            .go
+            .unwrap();
         assert_eq!(g.version, None);
         assert_eq!(g.version_source, VersionSource::Unknown);
         assert_eq!(g.min_version, Some(GoVersion::new(1, 20, 0)));
-        assert!(g.version_note.as_deref().unwrap().contains("ambiguous"), "{:?}", g.version_note);
+        assert!(
+            g.version_note.as_deref().unwrap().contains("ambiguous"),
+            "{:?}",
+            g.version_note
+        );
 
         // A version the pclntab magic rules out is not taken.
-        let g = analyze(&stripped(&["go1.15.5"], &[0], pcln())).unwrap().go.unwrap();
+        let g = analyze(&stripped(&["go1.15.5"], &[0], pcln()))
+            .unwrap()
+            .go
+            .unwrap();
         assert_eq!(g.version, None);
-        assert!(g.version_note.as_deref().unwrap().contains("contradicts"), "{:?}", g.version_note);
+        assert!(
+            g.version_note.as_deref().unwrap().contains("contradicts"),
+            "{:?}",
+            g.version_note
+        );
     }
 
     #[test]
     fn net_detection_in_function_names() {
         // net.(*conf) only as a suffix of another package path does not count; the cgo wrapper must be exact.
-        let pcln = pclntab120(&["main.main", "golang.org/x/net.(*conf).x", "net._C2func_getaddrinfoX"]);
-        let g = analyze(&stripped(&["go1.26.5"], &[0], pcln)).unwrap().go.unwrap();
+        let pcln = pclntab120(&[
+            "main.main",
+            "golang.org/x/net.(*conf).x",
+            "net._C2func_getaddrinfoX",
+        ]);
+        let g = analyze(&stripped(&["go1.26.5"], &[0], pcln))
+            .unwrap()
+            .go
+            .unwrap();
         assert_eq!(g.net_conf_functions, Some(false));
         assert_eq!(g.cgo_resolver, Some(false));
         assert!(g.nsswitch_path_string);
         assert!(!g.resolver_linked);
         // No cgo functions, no interpreter, no DT_NEEDED: built without cgo.
-        assert_eq!(g.cgo_enabled, Some(true), "x/net wrapper name contains ._C2func_");
+        assert_eq!(
+            g.cgo_enabled,
+            Some(true),
+            "x/net wrapper name contains ._C2func_"
+        );
         let pcln = pclntab120(&["main.main", "net.(*conf).hostLookupOrder"]);
-        let g = analyze(&stripped(&["go1.26.5"], &[0], pcln)).unwrap().go.unwrap();
+        let g = analyze(&stripped(&["go1.26.5"], &[0], pcln))
+            .unwrap()
+            .go
+            .unwrap();
         assert_eq!(g.cgo_enabled, Some(false));
         assert_eq!(g.cgo_evidence, Some(CgoEvidence::NoCgoFunctions));
         assert!(g.resolver_linked);
+    }
+
+    #[test]
+    fn os_from_go_runtime_source_files() {
+        let os = |files: &[&str]| {
+            let pcln = pclntab120_files(&["main.main"], files);
+            let f = analyze(&stripped(&["go1.26.5"], &[0], pcln)).unwrap();
+            (f.os, f.os_evidence)
+        };
+        let src = |s: &str| OsEvidence::GoRuntimeSource(s.to_string());
+        assert_eq!(
+            os(&["main.go", "/usr/local/go/src/runtime/os_dragonfly.go"]),
+            (TargetOs::DragonFly, src("runtime/os_dragonfly.go"))
+        );
+        assert_eq!(
+            os(&["runtime/os_solaris.go", "runtime/os_illumos.go"]),
+            (TargetOs::Illumos, src("runtime/os_illumos.go"))
+        );
+        assert_eq!(
+            os(&["runtime/os_linux_x86.go", "runtime/os_linux.go"]),
+            (TargetOs::Linux, src("runtime/os_linux.go"))
+        );
+        assert_eq!(os(&["main.go"]), (TargetOs::Linux, OsEvidence::Default));
     }
 
     #[test]
@@ -1719,7 +2171,14 @@ mod tests {
         let mut strtab = b"\0libc.so.6\0libpthread.so\0".to_vec();
         strtab.resize(0x40, 0);
         let mut dynamic = Vec::new();
-        for (tag, val) in [(1u64, 1u64), (1, 11), (5, BASE + 0x1100), (10, 0x40), (1, 0xffff_ffff), (0, 0)] {
+        for (tag, val) in [
+            (1u64, 1u64),
+            (1, 11),
+            (5, BASE + 0x1100),
+            (10, 0x40),
+            (1, 0xffff_ffff),
+            (0, 0),
+        ] {
             dynamic.extend_from_slice(&tag.to_le_bytes());
             dynamic.extend_from_slice(&val.to_le_bytes());
         }
@@ -1735,25 +2194,42 @@ mod tests {
         let f = analyze(&elf64(ehdr::ET_EXEC, 0, &segs)).unwrap();
         assert_eq!(f.interpreter.as_deref(), Some("/usr/libexec/ld.so"));
         assert_eq!(f.needed, vec!["libc.so.6", "libpthread.so"]);
-        assert_eq!((f.os.clone(), f.os_evidence.clone()), (TargetOs::OpenBSD, OsEvidence::Interpreter));
+        assert_eq!(
+            (f.os.clone(), f.os_evidence.clone()),
+            (TargetOs::OpenBSD, OsEvidence::Interpreter)
+        );
         assert!(!f.is_static());
         assert_eq!(f.go, None);
 
         let f = analyze(&elf64(ehdr::ET_DYN, ehdr::ELFOSABI_FREEBSD, &segs)).unwrap();
-        assert_eq!((f.os.clone(), f.os_evidence.clone()), (TargetOs::FreeBSD, OsEvidence::OsAbi));
+        assert_eq!(
+            (f.os.clone(), f.os_evidence.clone()),
+            (TargetOs::FreeBSD, OsEvidence::OsAbi)
+        );
         assert_eq!(f.kind, ElfKind::PieExecutable);
 
         // An OpenBSD ident note, and a Go build-id note (which alone makes it Go code).
         let mut notes = Vec::new();
-        for (name, ntype, desc) in [(&b"OpenBSD\0"[..], 1u32, &[0u8; 4][..]), (b"Go\0\0", 4, b"abcd")] {
+        for (name, ntype, desc) in [
+            (&b"OpenBSD\0"[..], 1u32, &[0u8; 4][..]),
+            (b"Go\0\0", 4, b"abcd"),
+        ] {
             notes.extend_from_slice(&(name.len() as u32).to_le_bytes());
             notes.extend_from_slice(&(desc.len() as u32).to_le_bytes());
             notes.extend_from_slice(&ntype.to_le_bytes());
             notes.extend_from_slice(name);
             notes.extend_from_slice(desc);
         }
-        let f = analyze(&elf64(ehdr::ET_EXEC, 0, &[s(PT_NOTE, PF_R, 0x1000, notes.clone())])).unwrap();
-        assert_eq!((f.os.clone(), f.os_evidence.clone()), (TargetOs::OpenBSD, OsEvidence::Note("OpenBSD".into())));
+        let f = analyze(&elf64(
+            ehdr::ET_EXEC,
+            0,
+            &[s(PT_NOTE, PF_R, 0x1000, notes.clone())],
+        ))
+        .unwrap();
+        assert_eq!(
+            (f.os.clone(), f.os_evidence.clone()),
+            (TargetOs::OpenBSD, OsEvidence::Note("OpenBSD".into()))
+        );
         let g = f.go.unwrap();
         assert_eq!(g.version_source, VersionSource::Unknown);
         assert_eq!(g.cgo_resolver, None);
@@ -1766,10 +2242,18 @@ mod tests {
 
     #[test]
     fn mutations_never_panic() {
-        let pcln = pclntab120(&["main.main", "net.(*conf).hostLookupOrder", "net._C2func_getaddrinfo"]);
+        let pcln = pclntab120(&[
+            "main.main",
+            "net.(*conf).hostLookupOrder",
+            "net._C2func_getaddrinfo",
+        ]);
         let seeds = [
             stripped(&["go1.26.5", "go1.25.1"], &[0], pcln),
-            pointer_era(b"go1.15.5", &sentinel_wrap("path\tx\n"), [BASE + 0x2100, BASE + 0x2110]),
+            pointer_era(
+                b"go1.15.5",
+                &sentinel_wrap("path\tx\n"),
+                [BASE + 0x2100, BASE + 0x2110],
+            ),
         ];
         // A small deterministic generator (xorshift): no dependency, same cases every run.
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
