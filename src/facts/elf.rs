@@ -759,8 +759,8 @@ impl<'a> Image<'a> {
                     break;
                 };
                 let (Some(name), Some(desc)) = (
-                    data.get(name_start..name_start + namesz as usize),
-                    data.get(desc_start..desc_start + descsz as usize),
+                    data.get(name_start..name_start.saturating_add(namesz as usize)),
+                    data.get(desc_start..desc_start.saturating_add(descsz as usize)),
                 ) else {
                     break;
                 };
