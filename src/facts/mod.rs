@@ -1,6 +1,7 @@
 //! Facts about an image's final filesystem and configuration: plain, serialisable data gathered by the layer
 //! walk and consumed by the models and rules.
 
+pub mod buildinfo;
 pub mod elf;
 pub mod libc;
 pub mod nsswitch;
