@@ -13,7 +13,11 @@ use crate::walk::{self, decompress::Compression, WalkOptions};
 use serde::Serialize;
 
 /// The newest Go release the model knows; a binary known only as "1.20 or later" is judged at both ends.
-pub const NEWEST_KNOWN_GO: GoVersion = GoVersion { major: 1, minor: 27, patch: 99 };
+pub const NEWEST_KNOWN_GO: GoVersion = GoVersion {
+    major: 1,
+    minor: 27,
+    patch: 99,
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LayerSummary {
@@ -35,7 +39,11 @@ pub struct GoProgram {
 
 impl GoProgram {
     pub fn go(&self) -> &GoFacts {
-        self.file.facts.go.as_ref().expect("a GoProgram is built from Go code only")
+        self.file
+            .facts
+            .go
+            .as_ref()
+            .expect("a GoProgram is built from Go code only")
     }
 }
 
@@ -78,10 +86,17 @@ pub fn analyze(image: &Image, options: &WalkOptions) -> Result<ImageAnalysis, Im
 fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> ImageAnalysis {
     let glibc_view = facts.nsswitch.view_as_glibc(facts.libc.glibc_version);
     let musl = libc::predict_musl();
-    let glibc = glibc_view.clone().and_then(|view| libc::predict_glibc(facts.libc.glibc_version, &view));
+    let glibc = glibc_view
+        .clone()
+        .and_then(|view| libc::predict_glibc(facts.libc.glibc_version, &view));
     let nsswitch_view = match facts.libc.glibc_version {
         Some(_) => glibc_view.clone(),
-        None => facts.nsswitch.view_as_glibc(Some(crate::facts::libc::GlibcVersion { major: 2, minor: 36 })),
+        None => facts
+            .nsswitch
+            .view_as_glibc(Some(crate::facts::libc::GlibcVersion {
+                major: 2,
+                minor: 36,
+            })),
     };
     let libc_prediction = match facts.libc.kind {
         LibcKind::Musl => Some(Ok(musl.clone())),
@@ -116,14 +131,30 @@ fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> Image
     }
 }
 
-fn predict_program(file: &ElfFile, facts: &ImageFacts, libc_order: Option<&Prediction<LookupOrder>>) -> GoProgram {
+fn predict_program(
+    file: &ElfFile,
+    facts: &ImageFacts,
+    libc_order: Option<&Prediction<LookupOrder>>,
+) -> GoProgram {
     let go = file.facts.go.as_ref().expect("filtered to Go code");
-    let unpredictable = |why: String| GoProgram { file: file.clone(), prediction: None, unpredictable: Some(why) };
+    let unpredictable = |why: String| GoProgram {
+        file: file.clone(),
+        prediction: None,
+        unpredictable: Some(why),
+    };
     if file.facts.os != TargetOs::Linux {
-        return GoProgram { file: file.clone(), prediction: None, unpredictable: None };
+        return GoProgram {
+            file: file.clone(),
+            prediction: None,
+            unpredictable: None,
+        };
     }
     if !go.resolver_linked {
-        return GoProgram { file: file.clone(), prediction: None, unpredictable: None };
+        return GoProgram {
+            file: file.clone(),
+            prediction: None,
+            unpredictable: None,
+        };
     }
     let env = &facts.env;
     // Unknown inputs are tried at every value they can take; one answer for all of them is an answer.
@@ -173,7 +204,10 @@ fn predict_program(file: &ElfFile, facts: &ImageFacts, libc_order: Option<&Predi
             (true, false) => "its exact Go version",
             _ => "whether it holds the cgo resolver",
         };
-        return unpredictable(format!("the order depends on {unknowns}, which could not be determined (possible orders: {})", answers.join(" / ")));
+        return unpredictable(format!(
+            "the order depends on {unknowns}, which could not be determined (possible orders: {})",
+            answers.join(" / ")
+        ));
     }
     let mut prediction = first;
     if versions.len() > 1 {
@@ -183,7 +217,15 @@ fn predict_program(file: &ElfFile, facts: &ImageFacts, libc_order: Option<&Predi
         );
     }
     if cgo_choices.len() > 1 {
-        prediction.trace.insert(0, "nsslint: could not tell whether the cgo resolver is linked; same answer either way".into());
+        prediction.trace.insert(
+            0,
+            "nsslint: could not tell whether the cgo resolver is linked; same answer either way"
+                .into(),
+        );
     }
-    GoProgram { file: file.clone(), prediction: Some(prediction), unpredictable: None }
+    GoProgram {
+        file: file.clone(),
+        prediction: Some(prediction),
+        unpredictable: None,
+    }
 }

@@ -61,7 +61,11 @@ pub struct ImageArgs {
     /// The image: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF] or oci-archive:PATH[:REF].
     pub image: String,
     /// For a multi-platform image: the platform to scan, os/arch[/variant] (default: the only one, else linux/amd64).
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]", conflicts_with = "all_platforms")]
+    #[arg(
+        long,
+        value_name = "OS/ARCH[/VARIANT]",
+        conflicts_with = "all_platforms"
+    )]
     pub platform: Option<String>,
     /// For a multi-platform image: scan every platform.
     #[arg(long)]
@@ -85,7 +89,11 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
     /// For multi-platform images: the platform to scan, os/arch[/variant].
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]", conflicts_with = "all_platforms")]
+    #[arg(
+        long,
+        value_name = "OS/ARCH[/VARIANT]",
+        conflicts_with = "all_platforms"
+    )]
     pub platform: Option<String>,
     /// For multi-platform images: scan every platform.
     #[arg(long)]
@@ -146,7 +154,11 @@ fn usage_error(message: &str) -> ExitCode {
 }
 
 /// Opens and analyses every image one input names; errors name the input.
-pub fn analyze_input(input: &str, choice: &PlatformChoice, walk: &WalkOptions) -> Result<Vec<ImageAnalysis>, crate::error::ImageError> {
+pub fn analyze_input(
+    input: &str,
+    choice: &PlatformChoice,
+    walk: &WalkOptions,
+) -> Result<Vec<ImageAnalysis>, crate::error::ImageError> {
     let reference = ImageRef::parse(input)?;
     let images = source::open(&reference, choice)?;
     images.iter().map(|image| analyze(image, walk)).collect()
@@ -157,7 +169,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { EXIT_USAGE } else { EXIT_CLEAN });
+            return ExitCode::from(if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_CLEAN
+            });
         }
     };
     match cli.command {
@@ -172,13 +188,19 @@ fn scan(args: ScanArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
-    let walk = WalkOptions { max_file_bytes: args.max_file_size };
+    let walk = WalkOptions {
+        max_file_bytes: args.max_file_size,
+    };
     let progress = !args.quiet && std::io::stderr().is_terminal();
     let mut reports = Vec::new();
     let mut unreadable = false;
     for (n, input) in args.images.iter().enumerate() {
         if progress {
-            eprintln!("nsslint: scanning {input} ({} of {})", n + 1, args.images.len());
+            eprintln!(
+                "nsslint: scanning {input} ({} of {})",
+                n + 1,
+                args.images.len()
+            );
         }
         match analyze_input(input, &choice, &walk) {
             Ok(analyses) => {
@@ -193,11 +215,15 @@ fn scan(args: ScanArgs) -> ExitCode {
             }
         }
     }
-    let color = args.output.is_none() && args.format == Format::Text && std::io::stdout().is_terminal();
+    let color =
+        args.output.is_none() && args.format == Format::Text && std::io::stdout().is_terminal();
     let rendered = render(args.format, &reports, color);
     let written = match &args.output {
-        Some(path) => std::fs::write(path, rendered).map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout().write_all(rendered.as_bytes()).map_err(|e| format!("cannot write to standard output: {e}")),
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(rendered.as_bytes())
+            .map_err(|e| format!("cannot write to standard output: {e}")),
     };
     if let Err(e) = written {
         eprintln!("nsslint: error: {e}");
@@ -206,7 +232,10 @@ fn scan(args: ScanArgs) -> ExitCode {
     if unreadable {
         return ExitCode::from(EXIT_UNREADABLE);
     }
-    let failing = reports.iter().flat_map(|r| &r.findings).any(|f| args.fail_on.fails(f.level));
+    let failing = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| args.fail_on.fails(f.level));
     ExitCode::from(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
@@ -216,7 +245,10 @@ fn print_rules(only: Option<&str>) -> ExitCode {
             Some(rule) => vec![rule],
             None => {
                 let known: Vec<&str> = rules::all().iter().map(|r| r.doc.id.as_str()).collect();
-                return usage_error(&format!("no rule {id:?}; the rules are {}", known.join(", ")));
+                return usage_error(&format!(
+                    "no rule {id:?}; the rules are {}",
+                    known.join(", ")
+                ));
             }
         },
         None => rules::all().iter().collect(),
@@ -224,7 +256,14 @@ fn print_rules(only: Option<&str>) -> ExitCode {
     let mut out = String::new();
     for rule in selected {
         let doc = &rule.doc;
-        out.push_str(&format!("{} {} ({}): {}\n\n{}\n\n", doc.id, doc.name, doc.level.as_str(), doc.summary, doc.body));
+        out.push_str(&format!(
+            "{} {} ({}): {}\n\n{}\n\n",
+            doc.id,
+            doc.name,
+            doc.level.as_str(),
+            doc.summary,
+            doc.body
+        ));
     }
     print!("{out}");
     ExitCode::from(EXIT_CLEAN)
@@ -235,7 +274,9 @@ fn explain(args: &ImageArgs, path: &str) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
-    let walk = WalkOptions { max_file_bytes: args.max_file_size };
+    let walk = WalkOptions {
+        max_file_bytes: args.max_file_size,
+    };
     let analyses = match analyze_input(&args.image, &choice, &walk) {
         Ok(a) => a,
         Err(error) => {
@@ -246,13 +287,38 @@ fn explain(args: &ImageArgs, path: &str) -> ExitCode {
     let wanted = format!("/{}", path.trim_start_matches('/'));
     let mut found = false;
     for analysis in &analyses {
-        let Some(program) = analysis.go_programs.iter().find(|p| p.file.path == wanted) else { continue };
+        let Some(program) = analysis.go_programs.iter().find(|p| p.file.path == wanted) else {
+            continue;
+        };
         found = true;
         let go = program.go();
-        println!("{} in {} ({})", program.file.path, analysis.input, analysis.platform);
-        println!("  built with: {}", go.version_raw.as_deref().unwrap_or("unknown Go release"));
-        println!("  cgo: {}, cgo resolver linked: {}, tags: {}", opt(go.cgo_enabled), opt(go.cgo_resolver), if go.tags.is_empty() { "none".into() } else { go.tags.join(",") });
-        println!("  interpreter: {}", program.file.facts.interpreter.as_deref().unwrap_or("none (static)"));
+        println!(
+            "{} in {} ({})",
+            program.file.path, analysis.input, analysis.platform
+        );
+        println!(
+            "  built with: {}",
+            go.version_raw.as_deref().unwrap_or("unknown Go release")
+        );
+        println!(
+            "  cgo: {}, cgo resolver linked: {}, tags: {}",
+            opt(go.cgo_enabled),
+            opt(go.cgo_resolver),
+            if go.tags.is_empty() {
+                "none".into()
+            } else {
+                go.tags.join(",")
+            }
+        );
+        println!(
+            "  interpreter: {}",
+            program
+                .file
+                .facts
+                .interpreter
+                .as_deref()
+                .unwrap_or("none (static)")
+        );
         println!("  resolver linked: {}", go.resolver_linked);
         match (&program.prediction, &program.unpredictable) {
             (Some(prediction), _) => {
@@ -263,16 +329,28 @@ fn explain(args: &ImageArgs, path: &str) -> ExitCode {
                 }
             }
             (None, Some(why)) => println!("  predicted order: none: {why}"),
-            (None, None) if !go.resolver_linked => println!("  predicted order: none: the program does not link Go's resolver"),
-            (None, None) => println!("  predicted order: none: not a Linux program ({})", program.file.facts.os),
+            (None, None) if !go.resolver_linked => {
+                println!("  predicted order: none: the program does not link Go's resolver")
+            }
+            (None, None) => println!(
+                "  predicted order: none: not a Linux program ({})",
+                program.file.facts.os
+            ),
         }
     }
     if !found {
-        let programs: Vec<String> = analyses.iter().flat_map(|a| a.go_programs.iter().map(|p| p.file.path.clone())).collect();
+        let programs: Vec<String> = analyses
+            .iter()
+            .flat_map(|a| a.go_programs.iter().map(|p| p.file.path.clone()))
+            .collect();
         eprintln!(
             "nsslint: {} has no Go program at {wanted}; its Go programs: {}",
             args.image,
-            if programs.is_empty() { "none".into() } else { programs.join(", ") }
+            if programs.is_empty() {
+                "none".into()
+            } else {
+                programs.join(", ")
+            }
         );
         return ExitCode::from(EXIT_USAGE);
     }
@@ -280,5 +358,7 @@ fn explain(args: &ImageArgs, path: &str) -> ExitCode {
 }
 
 fn opt(value: Option<bool>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_else(|| "unknown".into())
+    value
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "unknown".into())
 }

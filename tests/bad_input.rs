@@ -17,7 +17,9 @@ fn layer_blob(dir: &std::path::Path, spec: &LayerSpec) -> std::path::PathBuf {
 }
 
 fn simple_layer() -> LayerSpec {
-    LayerSpec::new().file("etc/hosts", "127.0.0.1 localhost\n").file("etc/nsswitch.conf", "hosts: files dns\n")
+    LayerSpec::new()
+        .file("etc/hosts", "127.0.0.1 localhost\n")
+        .file("etc/nsswitch.conf", "hosts: files dns\n")
 }
 
 #[test]
@@ -30,7 +32,10 @@ fn a_truncated_gzip_layer_is_an_error_naming_the_layer() {
     let (code, stdout, stderr) = nsslint(&["scan", &format!("oci:{}", dir.display())]);
     assert_eq!(code, 3, "{stdout}{stderr}");
     let digest = format!("sha256:{}", sha256(&layer.blob()));
-    assert!(stderr.contains(&format!("layer {digest} (1 of 1)")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("layer {digest} (1 of 1)")),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -46,7 +51,10 @@ fn a_layer_whose_digest_does_not_match_is_an_error() {
     std::fs::write(&blob, &bytes).unwrap();
     let (code, _, stderr) = nsslint(&["scan", &format!("oci:{}", dir.display())]);
     assert_eq!(code, 3);
-    assert!(stderr.contains("digest mismatch: the manifest says sha256:"), "{stderr}");
+    assert!(
+        stderr.contains("digest mismatch: the manifest says sha256:"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -56,16 +64,29 @@ fn a_missing_blob_is_an_error_naming_it() {
     std::fs::remove_file(layer_blob(&dir, &layer)).unwrap();
     let (code, _, stderr) = nsslint(&["scan", &format!("oci:{}", dir.display())]);
     assert_eq!(code, 3);
-    assert!(stderr.contains(&format!("cannot open blobs/sha256/{}", sha256(&layer.blob()))), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot open blobs/sha256/{}",
+            sha256(&layer.blob())
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn garbage_json_is_an_error_with_the_file_and_offset() {
     let (_keep, dir) = write(&ImageSpec::new(vec![simple_layer()]));
-    std::fs::write(dir.join("index.json"), b"{\"schemaVersion\": 2,\n \"manifests\": [oops]}").unwrap();
+    std::fs::write(
+        dir.join("index.json"),
+        b"{\"schemaVersion\": 2,\n \"manifests\": [oops]}",
+    )
+    .unwrap();
     let (code, _, stderr) = nsslint(&["scan", &format!("oci:{}", dir.display())]);
     assert_eq!(code, 3);
-    assert!(stderr.contains("index.json at byte 36: not valid JSON"), "{stderr}");
+    assert!(
+        stderr.contains("index.json at byte 36: not valid JSON"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -75,29 +96,44 @@ fn a_diff_id_mismatch_in_a_docker_archive_is_an_error() {
     let mut spec = ImageSpec::new(vec![simple_layer().compressed(Compression::None)]);
     spec.write_docker_archive(&path, DockerStyle::Legacy);
     // Rewrite with a config whose diff ID belongs to another layer.
-    let other = ImageSpec::new(vec![LayerSpec::new().file("x", "y").compressed(Compression::None)]);
+    let other = ImageSpec::new(vec![LayerSpec::new()
+        .file("x", "y")
+        .compressed(Compression::None)]);
     let config = other.config();
     spec.layers = vec![simple_layer().compressed(Compression::None)];
     let tar = spec.layers[0].tar();
     let layer_name = format!("{}/layer.tar", sha256(&tar));
     let config_name = format!("{}.json", sha256(&config));
     let manifest = serde_json::to_vec(&serde_json::json!([{ "Config": config_name, "RepoTags": ["x:1"], "Layers": [layer_name] }])).unwrap();
-    write_tar(&path, &[
-        (config_name.clone(), FileOrLink::File(config)),
-        (layer_name, FileOrLink::File(tar)),
-        ("manifest.json".into(), FileOrLink::File(manifest)),
-    ]);
+    write_tar(
+        &path,
+        &[
+            (config_name.clone(), FileOrLink::File(config)),
+            (layer_name, FileOrLink::File(tar)),
+            ("manifest.json".into(), FileOrLink::File(manifest)),
+        ],
+    );
     let (code, _, stderr) = nsslint(&["scan", path.to_str().unwrap()]);
     assert_eq!(code, 3);
-    assert!(stderr.contains("diff ID mismatch: the config says sha256:"), "{stderr}");
+    assert!(
+        stderr.contains("diff ID mismatch: the config says sha256:"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_file_with_elf_magic_that_is_not_elf_is_an_nsl900_and_the_scan_goes_on() {
-    let spec = ImageSpec::new(vec![simple_layer().exe("usr/bin/fake", b"\x7fELF but nothing else of an ELF file, and long enough to be read by the probe".to_vec())]);
+    let spec = ImageSpec::new(vec![simple_layer().exe(
+        "usr/bin/fake",
+        b"\x7fELF but nothing else of an ELF file, and long enough to be read by the probe"
+            .to_vec(),
+    )]);
     let (_keep, dir) = write(&spec);
     let (code, json) = scan_json(&format!("oci:{}", dir.display()));
-    assert_eq!(code, 0, "a warning does not fail the default --fail-on error: {json}");
+    assert_eq!(
+        code, 0,
+        "a warning does not fail the default --fail-on error: {json}"
+    );
     let findings = json["images"][0]["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{json}");
     assert_eq!(findings[0]["rule"], "NSL900");
@@ -112,10 +148,17 @@ fn not_an_image_at_all_is_an_error_naming_the_input() {
     std::fs::write(&path, "hello").unwrap();
     let (code, _, stderr) = nsslint(&["scan", path.to_str().unwrap()]);
     assert_eq!(code, 3);
-    assert!(stderr.contains(&format!("{}: not a tar archive", path.display())) || stderr.contains("neither manifest.json"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}: not a tar archive", path.display()))
+            || stderr.contains("neither manifest.json"),
+        "{stderr}"
+    );
     let (code, _, stderr) = nsslint(&["scan", "/nonexistent/image.tar"]);
     assert_eq!(code, 3);
-    assert!(stderr.contains("/nonexistent/image.tar: cannot read"), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/image.tar: cannot read"),
+        "{stderr}"
+    );
 }
 
 #[test]

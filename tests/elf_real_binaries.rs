@@ -330,7 +330,10 @@ fn gojsonnet_c_shared_object() {
         resolver_linked: false,
         tags: &[],
     };
-    let Some((f, _)) = check("gojsonnet/_gojsonnet.so", w) else {
+    let Some((f, _)) = check(
+        "pypi/gojsonnet/_gojsonnet.cpython-311-x86_64-linux-gnu.so",
+        w,
+    ) else {
         return;
     };
     let bi = go(&f).build_info.as_ref().unwrap();
@@ -351,8 +354,8 @@ fn lefthook(os: TargetOs, machine: &'static str, interpreter: Option<&'static st
         } else {
             &[]
         },
-        version_raw: "go1.25.1",
-        version: GoVersion::new(1, 25, 1),
+        version_raw: "go1.25.3",
+        version: GoVersion::new(1, 25, 3),
         source: VersionSource::BuildInfo,
         format: BuildInfoFormat::Inline,
         pclntab_magic: 0xffff_fff1,
@@ -382,7 +385,7 @@ fn lefthook_without_build_info(rel: &str, bytes: &mut [u8], at: u64, os: TargetO
         "{rel}"
     );
     let g = go(&f);
-    assert_eq!(g.version_raw.as_deref(), Some("go1.25.1"), "{rel}");
+    assert_eq!(g.version_raw.as_deref(), Some("go1.25.3"), "{rel}");
     assert_eq!(
         g.version_source,
         VersionSource::RuntimeBuildVersionString {
@@ -400,7 +403,7 @@ fn lefthook_without_build_info(rel: &str, bytes: &mut [u8], at: u64, os: TargetO
 
 #[test]
 fn lefthook_freebsd() {
-    let rel = "lefthook/freebsd-x86_64/lefthook";
+    let rel = "pypi/lefthook/lefthook/bin/lefthook-freebsd-x86_64/lefthook";
     let Some((f, mut bytes)) = check(rel, lefthook(TargetOs::FreeBSD, "x86_64", None)) else {
         return;
     };
@@ -414,7 +417,7 @@ fn lefthook_freebsd() {
 
 #[test]
 fn lefthook_openbsd() {
-    let rel = "lefthook/openbsd-x86_64/lefthook";
+    let rel = "pypi/lefthook/lefthook/bin/lefthook-openbsd-x86_64/lefthook";
     let w = lefthook(TargetOs::OpenBSD, "x86_64", Some("/usr/libexec/ld.so"));
     let Some((f, mut bytes)) = check(rel, w) else {
         return;
@@ -429,16 +432,16 @@ fn lefthook_openbsd() {
     // OpenBSD Go binaries link libc dynamically without cgo: no build setting, no cgo functions, but an
     // interpreter — so cgo stays unknown rather than guessed.
     assert_eq!(go(&f).cgo_enabled, None);
-    assert_eq!(go(&f).version_raw.as_deref(), Some("go1.25.1"));
+    assert_eq!(go(&f).version_raw.as_deref(), Some("go1.25.3"));
 }
 
 #[test]
 fn lefthook_arm64() {
     check(
-        "lefthook/linux-arm64/lefthook",
+        "pypi/lefthook/lefthook/bin/lefthook-linux-arm64/lefthook",
         lefthook(TargetOs::Linux, "aarch64", None),
     );
-    let rel = "lefthook/freebsd-arm64/lefthook";
+    let rel = "pypi/lefthook/lefthook/bin/lefthook-freebsd-arm64/lefthook";
     let Some((f, mut bytes)) = check(rel, lefthook(TargetOs::FreeBSD, "aarch64", None)) else {
         return;
     };
@@ -490,7 +493,7 @@ fn truncated_real_binaries_never_panic() {
         "esbuild-0.8.30/esbuild",
         "esbuild-0.28.2/esbuild",
         "debian/runc/usr/sbin/runc",
-        "gojsonnet/_gojsonnet.so",
+        "pypi/gojsonnet/_gojsonnet.cpython-311-x86_64-linux-gnu.so",
     ] {
         let Some(bytes) = fixture(rel) else { continue };
         for k in 0..24 {

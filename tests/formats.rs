@@ -2,15 +2,17 @@
 //! legacy, skopeo-symlink and crane styles, OCI layouts with and without the manifest's optional mediaType,
 //! OCI archives; bare paths are sniffed.
 
-mod support;
 #[path = "support/seed.rs"]
 mod seed;
+mod support;
 
 use support::*;
 
 fn seed_spec() -> ImageSpec {
     ImageSpec::new(vec![
-        LayerSpec::new().file("lib/ld-musl-x86_64.so.1", "musl loader stand-in").file("etc/hosts", "10.1.2.3 myhost.test\n"),
+        LayerSpec::new()
+            .file("lib/ld-musl-x86_64.so.1", "musl loader stand-in")
+            .file("etc/hosts", "10.1.2.3 myhost.test\n"),
         LayerSpec::new().exe("usr/local/bin/lookup", seed::seed_binary()),
     ])
 }
@@ -21,16 +23,27 @@ fn assert_seed_answer(input: &str) {
     let image = &json["images"][0];
     assert_eq!(image["platform"], "linux/amd64", "{input}");
     assert_eq!(image["libc"]["kind"], "musl", "{input}");
-    assert_eq!(image["binaries"][0]["path"], "/usr/local/bin/lookup", "{input}");
+    assert_eq!(
+        image["binaries"][0]["path"], "/usr/local/bin/lookup",
+        "{input}"
+    );
     assert_eq!(image["binaries"][0]["order"], "dns,files", "{input}");
     assert_eq!(image["findings"][0]["rule"], "NSL001", "{input}");
-    assert_eq!(image["findings"].as_array().unwrap().len(), 1, "{input}: {json}");
+    assert_eq!(
+        image["findings"].as_array().unwrap().len(),
+        1,
+        "{input}: {json}"
+    );
 }
 
 #[test]
 fn docker_archives_in_every_style() {
     let dir = tempfile::tempdir().unwrap();
-    for (style, name) in [(DockerStyle::Legacy, "legacy.tar"), (DockerStyle::SkopeoSymlinks, "skopeo.tar"), (DockerStyle::Crane, "crane.tar")] {
+    for (style, name) in [
+        (DockerStyle::Legacy, "legacy.tar"),
+        (DockerStyle::SkopeoSymlinks, "skopeo.tar"),
+        (DockerStyle::Crane, "crane.tar"),
+    ] {
         let path = dir.path().join(name);
         seed_spec().write_docker_archive(&path, style);
         assert_seed_answer(&format!("docker-archive:{}", path.display()));
@@ -69,5 +82,8 @@ fn an_unknown_reference_lists_what_the_layout_has() {
     seed_spec().write_oci_layout(dir.path(), true);
     let (code, _, stderr) = nsslint(&["scan", &format!("oci:{}:2.0", dir.path().display())]);
     assert_eq!(code, 3);
-    assert!(stderr.contains("no image named \"2.0\"; the layout names: 1.0"), "{stderr}");
+    assert!(
+        stderr.contains("no image named \"2.0\"; the layout names: 1.0"),
+        "{stderr}"
+    );
 }

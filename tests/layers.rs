@@ -2,9 +2,9 @@
 //! (absolute, relative, through `/lib -> usr/lib`), hard links, and gzip/zstd/plain layers, each asserting the
 //! exact final-filesystem facts and findings.
 
-mod support;
 #[path = "support/seed.rs"]
 mod seed;
+mod support;
 
 use serde_json::Value;
 use support::*;
@@ -33,7 +33,12 @@ fn programs(image: &Value) -> Vec<(String, Option<String>)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| (b["path"].as_str().unwrap().to_string(), b["order"].as_str().map(str::to_string)))
+        .map(|b| {
+            (
+                b["path"].as_str().unwrap().to_string(),
+                b["order"].as_str().map(str::to_string),
+            )
+        })
         .collect()
 }
 
@@ -42,12 +47,20 @@ fn findings(image: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["path"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
 fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
@@ -65,25 +78,27 @@ fn nsswitch_added_then_whited_out_is_missing() {
 fn an_opaque_etc_hides_the_lower_nsswitch_but_keeps_its_own_files() {
     let image = scan(&ImageSpec::new(vec![
         musl_base().file("etc/nsswitch.conf", "hosts: files dns\n"),
-        LayerSpec::new().opaque("etc").file("etc/hosts", "127.0.0.1 localhost\n"),
+        LayerSpec::new()
+            .opaque("etc")
+            .file("etc/hosts", "127.0.0.1 localhost\n"),
     ]));
     assert_eq!(image["nsswitch"]["present"], false);
     // The opaque marker and a file of the same layer: the layer's own file survives.
     let image = scan(&ImageSpec::new(vec![
         musl_base().file("etc/nsswitch.conf", "hosts: dns files\n"),
-        LayerSpec::new().opaque("etc").file("etc/nsswitch.conf", "hosts: files dns\n"),
+        LayerSpec::new()
+            .opaque("etc")
+            .file("etc/nsswitch.conf", "hosts: files dns\n"),
     ]));
     assert_eq!(image["nsswitch"]["hosts"], "files dns");
 }
 
 #[test]
 fn a_symlinked_nsswitch_is_read_through_the_link() {
-    let image = scan(&ImageSpec::new(vec![
-        musl_base()
-            .dir("usr/share/base")
-            .file("usr/share/base/nsswitch.conf", "hosts: dns files\n")
-            .symlink("etc/nsswitch.conf", "../usr/share/base/nsswitch.conf"),
-    ]));
+    let image = scan(&ImageSpec::new(vec![musl_base()
+        .dir("usr/share/base")
+        .file("usr/share/base/nsswitch.conf", "hosts: dns files\n")
+        .symlink("etc/nsswitch.conf", "../usr/share/base/nsswitch.conf")]));
     assert_eq!(image["nsswitch"]["present"], true);
     assert_eq!(image["nsswitch"]["hosts"], "dns files");
     assert_eq!(findings(&image), owned(&[("NSL003", "/etc/nsswitch.conf")]));
@@ -115,7 +130,9 @@ fn lib_symlinked_to_usr_lib_finds_the_musl_loader_and_places_later_entries() {
 
 #[test]
 fn a_symlink_loop_for_nsswitch_is_reported_not_followed_forever() {
-    let image = scan(&ImageSpec::new(vec![musl_base().symlink("etc/nsswitch.conf", "nsswitch.conf")]));
+    let image = scan(&ImageSpec::new(vec![
+        musl_base().symlink("etc/nsswitch.conf", "nsswitch.conf")
+    ]));
     assert_eq!(image["nsswitch"]["present"], true);
     assert_eq!(findings(&image), owned(&[("NSL900", "/etc/nsswitch.conf")]));
 }
@@ -123,28 +140,51 @@ fn a_symlink_loop_for_nsswitch_is_reported_not_followed_forever() {
 #[test]
 fn the_seed_binary_is_found_and_predicted_dns_first() {
     let binary = seed::seed_binary();
-    let image = scan(&ImageSpec::new(vec![musl_base(), LayerSpec::new().exe("usr/local/bin/lookup", binary)]));
-    assert_eq!(programs(&image), vec![("/usr/local/bin/lookup".to_string(), Some("dns,files".to_string()))]);
+    let image = scan(&ImageSpec::new(vec![
+        musl_base(),
+        LayerSpec::new().exe("usr/local/bin/lookup", binary),
+    ]));
+    assert_eq!(
+        programs(&image),
+        vec![(
+            "/usr/local/bin/lookup".to_string(),
+            Some("dns,files".to_string())
+        )]
+    );
     assert_eq!(image["binaries"][0]["go_version"], "go1.15.15");
-    assert_eq!(findings(&image), owned(&[("NSL001", "/usr/local/bin/lookup")]));
+    assert_eq!(
+        findings(&image),
+        owned(&[("NSL001", "/usr/local/bin/lookup")])
+    );
 }
 
 #[test]
 fn an_opaque_directory_hides_a_binary_of_a_lower_layer() {
     let binary = seed::seed_binary();
     let image = scan(&ImageSpec::new(vec![
-        musl_base().exe("opt/app/lookup", binary.clone()).exe("usr/bin/lookup", binary),
-        LayerSpec::new().opaque("opt/app").file("opt/app/README", "nothing here\n"),
+        musl_base()
+            .exe("opt/app/lookup", binary.clone())
+            .exe("usr/bin/lookup", binary),
+        LayerSpec::new()
+            .opaque("opt/app")
+            .file("opt/app/README", "nothing here\n"),
     ]));
-    assert_eq!(programs(&image), vec![("/usr/bin/lookup".to_string(), Some("dns,files".to_string()))]);
+    assert_eq!(
+        programs(&image),
+        vec![("/usr/bin/lookup".to_string(), Some("dns,files".to_string()))]
+    );
 }
 
 #[test]
 fn a_whiteout_or_a_replacement_removes_a_binary() {
     let binary = seed::seed_binary();
     let image = scan(&ImageSpec::new(vec![
-        musl_base().exe("usr/bin/a", binary.clone()).exe("usr/bin/b", binary),
-        LayerSpec::new().whiteout("usr/bin/a").exe("usr/bin/b", "#!/bin/sh\necho replaced\n"),
+        musl_base()
+            .exe("usr/bin/a", binary.clone())
+            .exe("usr/bin/b", binary),
+        LayerSpec::new()
+            .whiteout("usr/bin/a")
+            .exe("usr/bin/b", "#!/bin/sh\necho replaced\n"),
     ]));
     assert_eq!(programs(&image), vec![]);
     assert_eq!(findings(&image), vec![]);
@@ -157,7 +197,10 @@ fn a_hardlinked_binary_is_reported_under_each_name() {
         .exe("usr/bin/lookup", binary)
         .hardlink("usr/local/bin/lookup-again", "usr/bin/lookup")]));
     let paths: Vec<String> = programs(&image).into_iter().map(|(p, _)| p).collect();
-    assert_eq!(paths, vec!["/usr/bin/lookup", "/usr/local/bin/lookup-again"]);
+    assert_eq!(
+        paths,
+        vec!["/usr/bin/lookup", "/usr/local/bin/lookup-again"]
+    );
 }
 
 #[test]
@@ -167,7 +210,13 @@ fn a_nsswitch_conf_with_files_first_clears_the_seed_binary() {
         musl_base().exe("usr/local/bin/lookup", binary),
         LayerSpec::new().file("etc/nsswitch.conf", "hosts: files dns\n"),
     ]));
-    assert_eq!(programs(&image), vec![("/usr/local/bin/lookup".to_string(), Some("files,dns".to_string()))]);
+    assert_eq!(
+        programs(&image),
+        vec![(
+            "/usr/local/bin/lookup".to_string(),
+            Some("files,dns".to_string())
+        )]
+    );
     assert_eq!(findings(&image), vec![]);
 }
 
@@ -177,14 +226,23 @@ fn gzip_zstd_and_plain_layers_give_the_same_answer() {
     for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
         let spec = ImageSpec::new(vec![
             musl_base().compressed(compression),
-            LayerSpec::new().exe("usr/local/bin/lookup", binary.clone()).compressed(compression),
+            LayerSpec::new()
+                .exe("usr/local/bin/lookup", binary.clone())
+                .compressed(compression),
         ]);
         let dir = tempfile::tempdir().unwrap();
         spec.write_oci_layout(dir.path(), true);
         let (code, json) = scan_json(&format!("oci:{}", dir.path().display()));
         assert_eq!(code, 1, "{compression:?}: {json}");
         let image = &json["images"][0];
-        assert_eq!(programs(image), vec![("/usr/local/bin/lookup".to_string(), Some("dns,files".to_string()))], "{compression:?}");
+        assert_eq!(
+            programs(image),
+            vec![(
+                "/usr/local/bin/lookup".to_string(),
+                Some("dns,files".to_string())
+            )],
+            "{compression:?}"
+        );
         let expected = match compression {
             Compression::None => "none",
             Compression::Gzip => "gzip",

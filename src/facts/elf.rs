@@ -129,6 +129,23 @@ pub enum TargetOs {
     Other(String),
 }
 
+impl std::fmt::Display for TargetOs {
+    /// GOOS spelling: `linux`, `freebsd`, ...
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TargetOs::Linux => "linux",
+            TargetOs::Android => "android",
+            TargetOs::FreeBSD => "freebsd",
+            TargetOs::OpenBSD => "openbsd",
+            TargetOs::NetBSD => "netbsd",
+            TargetOs::DragonFly => "dragonfly",
+            TargetOs::Solaris => "solaris",
+            TargetOs::Illumos => "illumos",
+            TargetOs::Other(name) => name,
+        })
+    }
+}
+
 impl TargetOs {
     fn from_goos(goos: &str) -> TargetOs {
         match goos {

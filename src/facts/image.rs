@@ -106,7 +106,9 @@ impl<'a> ObservationIndex<'a> {
             .map(|scan| {
                 let mut map: HashMap<usize, Vec<&FileFact>> = HashMap::new();
                 for observation in &scan.observations {
-                    map.entry(observation.entry).or_default().push(&observation.fact);
+                    map.entry(observation.entry)
+                        .or_default()
+                        .push(&observation.fact);
                 }
                 map
             })
@@ -115,18 +117,36 @@ impl<'a> ObservationIndex<'a> {
     }
 
     fn facts(&self, layer: usize, entry: usize) -> &[&'a FileFact] {
-        self.by_entry.get(layer).and_then(|m| m.get(&entry)).map(Vec::as_slice).unwrap_or(&[])
+        self.by_entry
+            .get(layer)
+            .and_then(|m| m.get(&entry))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 }
 
-pub fn gather(scans: &[LayerScan], fs: &Rootfs, layer_digests: &[String], env: &[String]) -> ImageFacts {
+pub fn gather(
+    scans: &[LayerScan],
+    fs: &Rootfs,
+    layer_digests: &[String],
+    env: &[String],
+) -> ImageFacts {
     let observations = ObservationIndex::new(scans);
-    let digest = |layer: usize| layer_digests.get(layer).cloned().unwrap_or_else(|| format!("layer {}", layer + 1));
+    let digest = |layer: usize| {
+        layer_digests
+            .get(layer)
+            .cloned()
+            .unwrap_or_else(|| format!("layer {}", layer + 1))
+    };
     let mut skipped = Vec::new();
 
     for scan in scans {
         if let Some(reason) = &scan.not_walked {
-            skipped.push(Skipped { path: None, layer: Some(digest(scan.layer)), what: reason.clone() });
+            skipped.push(Skipped {
+                path: None,
+                layer: Some(digest(scan.layer)),
+                what: reason.clone(),
+            });
         }
     }
     for problem in &fs.problems {
@@ -142,7 +162,9 @@ pub fn gather(scans: &[LayerScan], fs: &Rootfs, layer_digests: &[String], env: &
     let mut glibc_from_dpkg: Option<(GlibcVersion, String)> = None;
     let mut musl_version = None;
     for (path, node) in fs.files() {
-        let NodeKind::File { layer, entry } = node.kind else { continue };
+        let NodeKind::File { layer, entry } = node.kind else {
+            continue;
+        };
         for fact in observations.facts(layer, entry) {
             match fact {
                 FileFact::Elf(facts) => elf_files.push(ElfFile {
@@ -181,21 +203,39 @@ pub fn gather(scans: &[LayerScan], fs: &Rootfs, layer_digests: &[String], env: &
     let libc = libc_facts(fs, glibc_seen, glibc_from_dpkg, musl_version);
     let (nsswitch, nsswitch_layer) = nsswitch_file(fs, &observations, &digest);
     let mdns_allow = fs.resolve("etc/mdns.allow").is_ok();
-    ImageFacts { libc, nsswitch, nsswitch_layer, mdns_allow, env: ResolverEnv::from_env(env), elf_files, skipped }
+    ImageFacts {
+        libc,
+        nsswitch,
+        nsswitch_layer,
+        mdns_allow,
+        env: ResolverEnv::from_env(env),
+        elf_files,
+        skipped,
+    }
 }
 
-fn nsswitch_file(fs: &Rootfs, observations: &ObservationIndex, digest: &dyn Fn(usize) -> String) -> (NsswitchFile, Option<String>) {
+fn nsswitch_file(
+    fs: &Rootfs,
+    observations: &ObservationIndex,
+    digest: &dyn Fn(usize) -> String,
+) -> (NsswitchFile, Option<String>) {
     match fs.resolve("etc/nsswitch.conf") {
         Err(Unresolved::Missing) => (NsswitchFile::Missing, None),
-        Err(Unresolved::TooManyLinks) => {
-            (NsswitchFile::Unreadable { reason: "/etc/nsswitch.conf is a symlink loop".into() }, None)
-        }
+        Err(Unresolved::TooManyLinks) => (
+            NsswitchFile::Unreadable {
+                reason: "/etc/nsswitch.conf is a symlink loop".into(),
+            },
+            None,
+        ),
         Ok((real, node)) => match node.kind {
             NodeKind::File { layer, entry } => {
-                let text = observations.facts(layer, entry).iter().find_map(|f| match f {
-                    FileFact::Text { text } => Some(text.clone()),
-                    _ => None,
-                });
+                let text = observations
+                    .facts(layer, entry)
+                    .iter()
+                    .find_map(|f| match f {
+                        FileFact::Text { text } => Some(text.clone()),
+                        _ => None,
+                    });
                 match text {
                     Some(contents) => (NsswitchFile::Present { contents }, Some(digest(layer))),
                     None => (
@@ -206,7 +246,14 @@ fn nsswitch_file(fs: &Rootfs, observations: &ObservationIndex, digest: &dyn Fn(u
                     ),
                 }
             }
-            _ => (NsswitchFile::Unreadable { reason: format!("/etc/nsswitch.conf resolves to /{real}, which is not a regular file") }, Some(digest(node.layer))),
+            _ => (
+                NsswitchFile::Unreadable {
+                    reason: format!(
+                        "/etc/nsswitch.conf resolves to /{real}, which is not a regular file"
+                    ),
+                },
+                Some(digest(node.layer)),
+            ),
         },
     }
 }
@@ -232,9 +279,15 @@ fn libc_facts(
     let mut other_loader = false;
     for dir in ["lib", "lib64", "usr/lib", "usr/lib64"] {
         for (name, _) in fs.list_dir(dir) {
-            if name.starts_with("ld-") && name.contains(".so") && !is_musl_loader(&name) && !is_glibc_loader(&name) {
+            if name.starts_with("ld-")
+                && name.contains(".so")
+                && !is_musl_loader(&name)
+                && !is_glibc_loader(&name)
+            {
                 other_loader = true;
-                evidence.push(format!("/{dir}/{name} (a loader of neither musl nor glibc)"));
+                evidence.push(format!(
+                    "/{dir}/{name} (a loader of neither musl nor glibc)"
+                ));
             }
             if is_musl_loader(&name) && fs.resolve(&format!("{dir}/{name}")).is_ok() {
                 musl = true;
@@ -250,8 +303,15 @@ fn libc_facts(
     evidence.dedup();
     glibc_seen.sort();
     // Several libc.so.6 (multiarch): the newest speaks for the image; all are named as evidence.
-    let glibc_version = glibc_seen.last().map(|(v, _)| *v).or(glibc_from_dpkg.as_ref().map(|(v, _)| *v));
-    evidence.extend(glibc_seen.iter().map(|(v, p)| format!("{p} (glibc {}.{})", v.major, v.minor)));
+    let glibc_version = glibc_seen
+        .last()
+        .map(|(v, _)| *v)
+        .or(glibc_from_dpkg.as_ref().map(|(v, _)| *v));
+    evidence.extend(
+        glibc_seen
+            .iter()
+            .map(|(v, p)| format!("{p} (glibc {}.{})", v.major, v.minor)),
+    );
     if let Some((v, p)) = &glibc_from_dpkg {
         evidence.push(format!("{p} (libc6 {}.{})", v.major, v.minor));
     }
@@ -270,5 +330,11 @@ fn libc_facts(
         LibcKind::Musl => musl_version.clone(),
         _ => None,
     };
-    LibcFacts { kind, version, glibc_version, musl_version, evidence }
+    LibcFacts {
+        kind,
+        version,
+        glibc_version,
+        musl_version,
+        evidence,
+    }
 }

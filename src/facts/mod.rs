@@ -3,6 +3,6 @@
 
 pub mod buildinfo;
 pub mod elf;
+pub mod image;
 pub mod libc;
 pub mod nsswitch;
-pub mod image;

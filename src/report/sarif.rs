@@ -5,8 +5,9 @@
 use super::ImageReport;
 use crate::rules::{all, Level};
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
+    RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 
@@ -19,14 +20,19 @@ fn level(level: Level) -> ResultLevel {
 }
 
 fn text(s: &str) -> MultiformatMessageString {
-    MultiformatMessageString::builder().text(s.to_string()).build()
+    MultiformatMessageString::builder()
+        .text(s.to_string())
+        .build()
 }
 
 /// The image's name without tag or digest, as a path segment: `nsslint/seed-incident`.
 pub fn image_label(report: &ImageReport) -> String {
     let a = &report.analysis;
     let name = a.name.clone().unwrap_or_else(|| {
-        std::path::Path::new(&a.input).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into())
+        std::path::Path::new(&a.input)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "image".into())
     });
     let without_digest = name.split('@').next().unwrap_or(&name);
     let last_slash = without_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
@@ -34,9 +40,22 @@ pub fn image_label(report: &ImageReport) -> String {
         Some(colon) => &without_digest[..last_slash + colon],
         None => without_digest,
     };
-    let cleaned: String = without_tag.chars().map(|c| if c.is_ascii_alphanumeric() || "/._-".contains(c) { c } else { '_' }).collect();
+    let cleaned: String = without_tag
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "/._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let trimmed = cleaned.trim_start_matches(['/', '.']);
-    if trimmed.is_empty() { "image".into() } else { trimmed.to_string() }
+    if trimmed.is_empty() {
+        "image".into()
+    } else {
+        trimmed.to_string()
+    }
 }
 
 fn rule_descriptors() -> Vec<ReportingDescriptor> {
@@ -50,7 +69,11 @@ fn rule_descriptors() -> Vec<ReportingDescriptor> {
                 properties.insert("security-severity".to_string(), serde_json::json!(severity));
             }
             let help = MultiformatMessageString::builder()
-                .text(format!("{}\n\n{}", doc.section("What it does"), doc.section("Fix")))
+                .text(format!(
+                    "{}\n\n{}",
+                    doc.section("What it does"),
+                    doc.section("Fix")
+                ))
                 .markdown(doc.body.clone())
                 .build();
             ReportingDescriptor::builder()
@@ -59,7 +82,11 @@ fn rule_descriptors() -> Vec<ReportingDescriptor> {
                 .short_description(text(&doc.summary))
                 .full_description(text(doc.section("What it does")))
                 .help(help)
-                .default_configuration(ReportingConfiguration::builder().level(serde_json::json!(doc.level.as_str())).build())
+                .default_configuration(
+                    ReportingConfiguration::builder()
+                        .level(serde_json::json!(doc.level.as_str()))
+                        .build(),
+                )
                 .properties(
                     PropertyBag::builder()
                         .tags(vec!["dns".to_string(), "container".to_string()])
@@ -80,16 +107,27 @@ pub fn render(reports: &[ImageReport]) -> String {
             .findings
             .iter()
             .map(|f| {
-                let rule_index = all().iter().position(|r| r.doc.id == f.rule).map(|i| i as i64);
+                let rule_index = all()
+                    .iter()
+                    .position(|r| r.doc.id == f.rule)
+                    .map(|i| i as i64);
                 let uri = format!("{label}{}", f.path);
                 let location = Location::builder()
                     .physical_location(
-                        PhysicalLocation::builder().artifact_location(ArtifactLocation::builder().uri(uri).build()).build(),
+                        PhysicalLocation::builder()
+                            .artifact_location(ArtifactLocation::builder().uri(uri).build())
+                            .build(),
                     )
                     .build();
                 let mut properties = BTreeMap::new();
-                properties.insert("image".to_string(), serde_json::json!(report.analysis.input));
-                properties.insert("platform".to_string(), serde_json::json!(report.analysis.platform.to_string()));
+                properties.insert(
+                    "image".to_string(),
+                    serde_json::json!(report.analysis.input),
+                );
+                properties.insert(
+                    "platform".to_string(),
+                    serde_json::json!(report.analysis.platform.to_string()),
+                );
                 properties.insert("pathInImage".to_string(), serde_json::json!(f.path));
                 if let Some(layer) = &f.layer {
                     properties.insert("layer".to_string(), serde_json::json!(layer));
@@ -97,9 +135,17 @@ pub fn render(reports: &[ImageReport]) -> String {
                 let mut builder = SarifResult::builder()
                     .rule_id(f.rule.clone())
                     .level(level(f.level))
-                    .message(Message::builder().text(format!("{} Fix: {}", f.message, f.fix)).build())
+                    .message(
+                        Message::builder()
+                            .text(format!("{} Fix: {}", f.message, f.fix))
+                            .build(),
+                    )
                     .locations(vec![location])
-                    .properties(PropertyBag::builder().additional_properties(properties).build())
+                    .properties(
+                        PropertyBag::builder()
+                            .additional_properties(properties)
+                            .build(),
+                    )
                     .build();
                 builder.rule_index = rule_index;
                 builder
@@ -114,7 +160,11 @@ pub fn render(reports: &[ImageReport]) -> String {
         let run = Run::builder()
             .tool(Tool::builder().driver(driver).build())
             .results(results)
-            .automation_details(RunAutomationDetails::builder().id(format!("nsslint/{label}/")).build())
+            .automation_details(
+                RunAutomationDetails::builder()
+                    .id(format!("nsslint/{label}/"))
+                    .build(),
+            )
             .build();
         runs.push(run);
     }

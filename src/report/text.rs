@@ -7,7 +7,11 @@ use crate::rules::Level;
 use std::fmt::Write;
 
 fn paint(color: bool, code: &str, text: &str) -> String {
-    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 
 pub fn render(reports: &[ImageReport], color: bool) -> String {
@@ -21,12 +25,33 @@ pub fn render(reports: &[ImageReport], color: bool) -> String {
                 Level::Warning => ("1;33", "warning"),
                 Level::Note => ("1;36", "note"),
             };
-            let rule_name = crate::rules::find(&f.rule).map(|r| r.doc.name.as_str()).unwrap_or("");
-            let _ = writeln!(out, "{}: {}", paint(color, code, &format!("{label}[{}]", f.rule)), f.message);
-            let layer = f.layer.as_deref().map(|l| format!(" (layer {})", short(l))).unwrap_or_default();
-            let _ = writeln!(out, "  {} {where_} {}{layer}", paint(color, "1;34", "-->"), f.path);
+            let rule_name = crate::rules::find(&f.rule)
+                .map(|r| r.doc.name.as_str())
+                .unwrap_or("");
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                paint(color, code, &format!("{label}[{}]", f.rule)),
+                f.message
+            );
+            let layer = f
+                .layer
+                .as_deref()
+                .map(|l| format!(" (layer {})", short(l)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} {where_} {}{layer}",
+                paint(color, "1;34", "-->"),
+                f.path
+            );
             let _ = writeln!(out, "  {} {}", paint(color, "1;34", "= fix:"), f.fix);
-            let _ = writeln!(out, "  {} nsslint rules {} ({rule_name})", paint(color, "1;34", "= help:"), f.rule);
+            let _ = writeln!(
+                out,
+                "  {} nsslint rules {} ({rule_name})",
+                paint(color, "1;34", "= help:"),
+                f.rule
+            );
             out.push('\n');
         }
         let facts = &a.facts;
@@ -44,13 +69,21 @@ pub fn render(reports: &[ImageReport], color: bool) -> String {
         let predicted: Vec<String> = a
             .go_programs
             .iter()
-            .filter_map(|p| p.prediction.as_ref().map(|pr| format!("{} {}", p.file.path, pr.order)))
+            .filter_map(|p| {
+                p.prediction
+                    .as_ref()
+                    .map(|pr| format!("{} {}", p.file.path, pr.order))
+            })
             .collect();
         let _ = writeln!(
             out,
             "{where_}: libc {libc}, {nsswitch}, {} Go program(s){}; {} error(s), {} warning(s)",
             a.go_programs.len(),
-            if predicted.is_empty() { String::new() } else { format!(" [{}]", predicted.join("; ")) },
+            if predicted.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", predicted.join("; "))
+            },
             count(Level::Error),
             count(Level::Warning),
         );
@@ -60,6 +93,10 @@ pub fn render(reports: &[ImageReport], color: bool) -> String {
 
 /// `sha256:0123456789ab` — enough of a digest to recognise it.
 pub fn short(digest: &str) -> &str {
-    let end = digest.find(':').map(|i| i + 13).unwrap_or(12).min(digest.len());
+    let end = digest
+        .find(':')
+        .map(|i| i + 13)
+        .unwrap_or(12)
+        .min(digest.len());
     &digest[..end]
 }

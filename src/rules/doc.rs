@@ -18,8 +18,12 @@ pub struct RuleDoc {
 
 impl RuleDoc {
     pub fn parse(file: &str, text: &str) -> Result<RuleDoc, String> {
-        let rest = text.strip_prefix("---\n").ok_or(format!("{file}: no front matter"))?;
-        let (front, body) = rest.split_once("\n---\n").ok_or(format!("{file}: front matter not closed"))?;
+        let rest = text
+            .strip_prefix("---\n")
+            .ok_or(format!("{file}: no front matter"))?;
+        let (front, body) = rest
+            .split_once("\n---\n")
+            .ok_or(format!("{file}: front matter not closed"))?;
         let field = |key: &str| -> Option<String> {
             front.lines().find_map(|line| {
                 let (k, v) = line.split_once(':')?;
@@ -41,7 +45,12 @@ impl RuleDoc {
             security_severity: field("security-severity"),
             body: body.trim().to_string(),
         };
-        for heading in ["## What it does", "## Why it matters", "## Example", "## Fix"] {
+        for heading in [
+            "## What it does",
+            "## Why it matters",
+            "## Example",
+            "## Fix",
+        ] {
             if !doc.body.contains(heading) {
                 return Err(format!("{file}: no section {heading:?}"));
             }
@@ -52,7 +61,9 @@ impl RuleDoc {
     /// The text of one `## ` section, without its heading.
     pub fn section(&self, heading: &str) -> &str {
         let marker = format!("## {heading}\n");
-        let Some(start) = self.body.find(&marker) else { return "" };
+        let Some(start) = self.body.find(&marker) else {
+            return "";
+        };
         let rest = &self.body[start + marker.len()..];
         let end = rest.find("\n## ").unwrap_or(rest.len());
         rest[..end].trim()

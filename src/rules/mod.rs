@@ -55,8 +55,21 @@ pub struct Rule {
 }
 
 impl Rule {
-    fn finding(doc: &RuleDoc, path: impl Into<String>, layer: Option<String>, message: String, fix: String) -> Finding {
-        Finding { rule: doc.id.clone(), level: doc.level, path: path.into(), layer, message, fix }
+    fn finding(
+        doc: &RuleDoc,
+        path: impl Into<String>,
+        layer: Option<String>,
+        message: String,
+        fix: String,
+    ) -> Finding {
+        Finding {
+            rule: doc.id.clone(),
+            level: doc.level,
+            path: path.into(),
+            layer,
+            message,
+            fix,
+        }
     }
 }
 
@@ -75,7 +88,8 @@ pub fn all() -> &'static [Rule] {
         doc::FILES
             .iter()
             .map(|(file, text)| {
-                let doc = RuleDoc::parse(file, text).unwrap_or_else(|e| panic!("embedded rule doc: {e}"));
+                let doc =
+                    RuleDoc::parse(file, text).unwrap_or_else(|e| panic!("embedded rule doc: {e}"));
                 let check = checks
                     .iter()
                     .find(|(id, _)| *id == doc.id)
@@ -88,13 +102,20 @@ pub fn all() -> &'static [Rule] {
 }
 
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {
-    all().iter().find(|r| r.doc.id.eq_ignore_ascii_case(id_or_name) || r.doc.name == id_or_name)
+    all()
+        .iter()
+        .find(|r| r.doc.id.eq_ignore_ascii_case(id_or_name) || r.doc.name == id_or_name)
 }
 
 /// Runs every rule; findings come sorted by path, then rule.
 pub fn check(analysis: &ImageAnalysis) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = all().iter().flat_map(|rule| (rule.check)(analysis, &rule.doc)).collect();
-    findings.sort_by(|a, b| (a.path.as_str(), a.rule.as_str()).cmp(&(b.path.as_str(), b.rule.as_str())));
+    let mut findings: Vec<Finding> = all()
+        .iter()
+        .flat_map(|rule| (rule.check)(analysis, &rule.doc))
+        .collect();
+    findings.sort_by(|a, b| {
+        (a.path.as_str(), a.rule.as_str()).cmp(&(b.path.as_str(), b.rule.as_str()))
+    });
     findings
 }
 

@@ -8,7 +8,9 @@ use crate::rules::doc::RuleDoc;
 pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
     let mut out = Vec::new();
     for program in &analysis.go_programs {
-        let Some(prediction) = &program.prediction else { continue };
+        let Some(prediction) = &program.prediction else {
+            continue;
+        };
         let order = match &prediction.order {
             GoOrder::Go(order) | GoOrder::Cgo(order) => order,
             GoOrder::CgoUnknownLibc => continue,
@@ -20,8 +22,15 @@ pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
             "{} will never read /etc/hosts: lookup order {}; names pinned in /etc/hosts or by hostAliases are ignored.",
             program.file.path, prediction.order
         );
-        let fix = format!("Put files first on the hosts line of /etc/nsswitch.conf ({NSSWITCH_FIX}).");
-        out.push(Rule::finding(doc, program.file.path.clone(), Some(program.file.layer.clone()), message, fix));
+        let fix =
+            format!("Put files first on the hosts line of /etc/nsswitch.conf ({NSSWITCH_FIX}).");
+        out.push(Rule::finding(
+            doc,
+            program.file.path.clone(),
+            Some(program.file.layer.clone()),
+            message,
+            fix,
+        ));
     }
     out
 }

@@ -7,16 +7,22 @@ use crate::rules::doc::RuleDoc;
 
 /// Sources that answer from the network rather than from the machine itself.
 fn is_network_source(name: &str) -> bool {
-    matches!(name, "dns" | "resolve" | "nis" | "nisplus" | "ldap" | "wins" | "hesiod" | "sss" | "winbind")
-        || name.starts_with("mdns")
+    matches!(
+        name,
+        "dns" | "resolve" | "nis" | "nisplus" | "ldap" | "wins" | "hesiod" | "sss" | "winbind"
+    ) || name.starts_with("mdns")
 }
 
 pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
     // glibc's reading is the one C programs obey; Go reads the same line the same way for these sources.
-    let Ok(NsswitchView::Hosts(line)) = &analysis.nsswitch_view else { return Vec::new() };
+    let Ok(NsswitchView::Hosts(line)) = &analysis.nsswitch_view else {
+        return Vec::new();
+    };
     let names: Vec<&str> = line.sources.iter().map(|s| s.name.as_str()).collect();
     let files_at = names.iter().position(|n| *n == "files");
-    let Some(first_network) = names.iter().position(|n| is_network_source(n)) else { return Vec::new() };
+    let Some(first_network) = names.iter().position(|n| is_network_source(n)) else {
+        return Vec::new();
+    };
     if files_at.is_some_and(|f| f < first_network) {
         return Vec::new();
     }
@@ -26,5 +32,11 @@ pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
         if files_at.is_some() { "files" } else { "files (which is not listed at all)" }
     );
     let fix = format!("List files first: {NSSWITCH_FIX}");
-    vec![Rule::finding(doc, "/etc/nsswitch.conf", analysis.facts.nsswitch_layer.clone(), message, fix)]
+    vec![Rule::finding(
+        doc,
+        "/etc/nsswitch.conf",
+        analysis.facts.nsswitch_layer.clone(),
+        message,
+        fix,
+    )]
 }

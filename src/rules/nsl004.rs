@@ -11,15 +11,26 @@ pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
     if !matches!(facts.libc.kind, LibcKind::Glibc | LibcKind::Both) {
         return Vec::new();
     }
-    let Some(Ok(prediction)) = &analysis.libc_prediction else { return Vec::new() };
-    let Ok(view) = &analysis.nsswitch_view else { return Vec::new() };
-    if !matches!(view, NsswitchView::Missing | NsswitchView::NoHostsLine | NsswitchView::Unreadable) {
+    let Some(Ok(prediction)) = &analysis.libc_prediction else {
+        return Vec::new();
+    };
+    let Ok(view) = &analysis.nsswitch_view else {
+        return Vec::new();
+    };
+    if !matches!(
+        view,
+        NsswitchView::Missing | NsswitchView::NoHostsLine | NsswitchView::Unreadable
+    ) {
         return Vec::new();
     }
     if !prediction.order.dns_before_files() {
         return Vec::new();
     }
-    let version = facts.libc.glibc_version.map(|v| v.to_string()).unwrap_or_else(|| "unknown".into());
+    let version = facts
+        .libc
+        .glibc_version
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "unknown".into());
     let state = match view {
         NsswitchView::Missing => "has no /etc/nsswitch.conf",
         NsswitchView::Unreadable => "has an unreadable /etc/nsswitch.conf",
@@ -30,5 +41,11 @@ pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
         prediction.order
     );
     let fix = format!("Ship an explicit hosts line: {NSSWITCH_FIX}");
-    vec![Rule::finding(doc, "/etc/nsswitch.conf", facts.nsswitch_layer.clone(), message, fix)]
+    vec![Rule::finding(
+        doc,
+        "/etc/nsswitch.conf",
+        facts.nsswitch_layer.clone(),
+        message,
+        fix,
+    )]
 }

@@ -37,18 +37,23 @@ impl Default for LayerSpec {
 
 impl LayerSpec {
     pub fn new() -> Self {
-        LayerSpec { entries: Vec::new(), compression: Compression::Gzip }
+        LayerSpec {
+            entries: Vec::new(),
+            compression: Compression::Gzip,
+        }
     }
     pub fn compressed(mut self, compression: Compression) -> Self {
         self.compression = compression;
         self
     }
     pub fn file(mut self, path: &str, bytes: impl Into<Vec<u8>>) -> Self {
-        self.entries.push((path.into(), Content::File(bytes.into()), 0o644));
+        self.entries
+            .push((path.into(), Content::File(bytes.into()), 0o644));
         self
     }
     pub fn exe(mut self, path: &str, bytes: impl Into<Vec<u8>>) -> Self {
-        self.entries.push((path.into(), Content::File(bytes.into()), 0o755));
+        self.entries
+            .push((path.into(), Content::File(bytes.into()), 0o755));
         self
     }
     pub fn dir(mut self, path: &str) -> Self {
@@ -56,22 +61,31 @@ impl LayerSpec {
         self
     }
     pub fn symlink(mut self, path: &str, target: &str) -> Self {
-        self.entries.push((path.into(), Content::Symlink(target.into()), 0o777));
+        self.entries
+            .push((path.into(), Content::Symlink(target.into()), 0o777));
         self
     }
     pub fn hardlink(mut self, path: &str, target: &str) -> Self {
-        self.entries.push((path.into(), Content::Hardlink(target.into()), 0o644));
+        self.entries
+            .push((path.into(), Content::Hardlink(target.into()), 0o644));
         self
     }
     /// Deletes `path` of the lower layers (`.wh.NAME` beside it).
     pub fn whiteout(self, path: &str) -> Self {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        let marker = if dir.is_empty() { format!(".wh.{name}") } else { format!("{dir}/.wh.{name}") };
+        let marker = if dir.is_empty() {
+            format!(".wh.{name}")
+        } else {
+            format!("{dir}/.wh.{name}")
+        };
         self.file(&marker, Vec::new())
     }
     /// Hides what the lower layers have below `dir`.
     pub fn opaque(self, dir: &str) -> Self {
-        self.file(&format!("{}/.wh..wh..opq", dir.trim_end_matches('/')), Vec::new())
+        self.file(
+            &format!("{}/.wh..wh..opq", dir.trim_end_matches('/')),
+            Vec::new(),
+        )
     }
 
     /// The uncompressed tar.
@@ -87,12 +101,16 @@ impl LayerSpec {
                 Content::File(bytes) => {
                     header.set_entry_type(tar::EntryType::Regular);
                     header.set_size(bytes.len() as u64);
-                    builder.append_data(&mut header, path, bytes.as_slice()).unwrap();
+                    builder
+                        .append_data(&mut header, path, bytes.as_slice())
+                        .unwrap();
                 }
                 Content::Dir => {
                     header.set_entry_type(tar::EntryType::Directory);
                     header.set_size(0);
-                    builder.append_data(&mut header, path, std::io::empty()).unwrap();
+                    builder
+                        .append_data(&mut header, path, std::io::empty())
+                        .unwrap();
                 }
                 Content::Symlink(target) => {
                     header.set_entry_type(tar::EntryType::Symlink);
@@ -118,7 +136,8 @@ pub fn compress(tar: &[u8], compression: Compression) -> Vec<u8> {
     match compression {
         Compression::None => tar.to_vec(),
         Compression::Gzip => {
-            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
             encoder.write_all(tar).unwrap();
             encoder.finish().unwrap()
         }
@@ -127,7 +146,10 @@ pub fn compress(tar: &[u8], compression: Compression) -> Vec<u8> {
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// How a docker archive is laid out.
@@ -171,7 +193,11 @@ impl ImageSpec {
     }
 
     pub fn config(&self) -> Vec<u8> {
-        let diff_ids: Vec<String> = self.layers.iter().map(|l| format!("sha256:{}", sha256(&l.tar()))).collect();
+        let diff_ids: Vec<String> = self
+            .layers
+            .iter()
+            .map(|l| format!("sha256:{}", sha256(&l.tar())))
+            .collect();
         serde_json::to_vec(&serde_json::json!({
             "architecture": self.architecture,
             "os": self.os,
@@ -197,12 +223,21 @@ impl ImageSpec {
             match style {
                 DockerStyle::Legacy => {
                     let name = format!("{hex}/layer.tar");
-                    files.push((name.clone(), FileOrLink::File(compress(&tar, layer.compression))));
+                    files.push((
+                        name.clone(),
+                        FileOrLink::File(compress(&tar, layer.compression)),
+                    ));
                     layer_names.push(name);
                 }
                 DockerStyle::SkopeoSymlinks => {
-                    files.push((format!("{hex}.tar"), FileOrLink::File(compress(&tar, layer.compression))));
-                    files.push((format!("{hex}/layer.tar"), FileOrLink::Symlink(format!("../{hex}.tar"))));
+                    files.push((
+                        format!("{hex}.tar"),
+                        FileOrLink::File(compress(&tar, layer.compression)),
+                    ));
+                    files.push((
+                        format!("{hex}/layer.tar"),
+                        FileOrLink::Symlink(format!("../{hex}.tar")),
+                    ));
                     layer_names.push(format!("{hex}/layer.tar"));
                 }
                 DockerStyle::Crane => {
@@ -248,7 +283,10 @@ impl ImageSpec {
         }
         let manifest = serde_json::to_vec(&manifest).unwrap();
         let manifest_hex = sha256(&manifest);
-        files.push((format!("blobs/sha256/{config_hex}"), FileOrLink::File(config)));
+        files.push((
+            format!("blobs/sha256/{config_hex}"),
+            FileOrLink::File(config),
+        ));
         let index = serde_json::to_vec(&serde_json::json!({
             "schemaVersion": 2,
             "manifests": [{
@@ -259,9 +297,15 @@ impl ImageSpec {
             }],
         }))
         .unwrap();
-        files.push((format!("blobs/sha256/{manifest_hex}"), FileOrLink::File(manifest)));
+        files.push((
+            format!("blobs/sha256/{manifest_hex}"),
+            FileOrLink::File(manifest),
+        ));
         files.push(("index.json".into(), FileOrLink::File(index)));
-        files.push(("oci-layout".into(), FileOrLink::File(br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec())));
+        files.push((
+            "oci-layout".into(),
+            FileOrLink::File(br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()),
+        ));
         files
     }
 
@@ -294,7 +338,9 @@ pub fn write_tar(path: &Path, files: &[(String, FileOrLink)]) {
         match content {
             FileOrLink::File(bytes) => {
                 header.set_size(bytes.len() as u64);
-                builder.append_data(&mut header, name, bytes.as_slice()).unwrap();
+                builder
+                    .append_data(&mut header, name, bytes.as_slice())
+                    .unwrap();
             }
             FileOrLink::Symlink(target) => {
                 header.set_entry_type(tar::EntryType::Symlink);
@@ -320,10 +366,16 @@ pub fn fixture(relative: &str) -> Option<Vec<u8>> {
     match std::fs::read(&path) {
         Ok(bytes) => Some(bytes),
         Err(e) if std::env::var_os("CI").is_some() => {
-            panic!("fixture {} missing in CI ({e}); .ci/run must run tests/fixtures/fetch.sh", path.display())
+            panic!(
+                "fixture {} missing in CI ({e}); .ci/run must run tests/fixtures/fetch.sh",
+                path.display()
+            )
         }
         Err(_) => {
-            eprintln!("SKIPPED: fixture {} missing; run tests/fixtures/fetch.sh", path.display());
+            eprintln!(
+                "SKIPPED: fixture {} missing; run tests/fixtures/fetch.sh",
+                path.display()
+            );
             None
         }
     }
@@ -331,7 +383,10 @@ pub fn fixture(relative: &str) -> Option<Vec<u8>> {
 
 /// Runs the built `nsslint` binary; returns (exit code, stdout, stderr).
 pub fn nsslint(args: &[&str]) -> (i32, String, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_nsslint")).args(args).output().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_nsslint"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -342,6 +397,7 @@ pub fn nsslint(args: &[&str]) -> (i32, String, String) {
 /// `nsslint scan --format json` on one input; returns the exit code and the parsed document.
 pub fn scan_json(input: &str) -> (i32, serde_json::Value) {
     let (code, stdout, stderr) = nsslint(&["scan", "--format", "json", input]);
-    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    let json = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
     (code, json)
 }

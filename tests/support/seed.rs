@@ -7,7 +7,8 @@ pub const SEED_IMAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed
 
 /// The bytes of `/usr/local/bin/lookup` from the example image (built with go1.15.15, static).
 pub fn seed_binary() -> Vec<u8> {
-    let mut outer = tar::Archive::new(std::fs::File::open(SEED_IMAGE).expect("examples/seed-incident.tar"));
+    let mut outer =
+        tar::Archive::new(std::fs::File::open(SEED_IMAGE).expect("examples/seed-incident.tar"));
     for member in outer.entries().unwrap() {
         let mut member = member.unwrap();
         if member.header().entry_type() != tar::EntryType::Regular {
@@ -21,10 +22,17 @@ pub fn seed_binary() -> Vec<u8> {
             Box::new(bytes.as_slice())
         };
         let mut inner = tar::Archive::new(layer);
-        let Ok(entries) = inner.entries() else { continue };
+        let Ok(entries) = inner.entries() else {
+            continue;
+        };
         for entry in entries {
             let Ok(mut entry) = entry else { break };
-            let path = entry.path().unwrap().to_string_lossy().trim_start_matches("./").to_string();
+            let path = entry
+                .path()
+                .unwrap()
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .to_string();
             if path == "usr/local/bin/lookup" {
                 let mut binary = Vec::new();
                 entry.read_to_end(&mut binary).unwrap();
