@@ -87,3 +87,94 @@ fn an_unknown_reference_lists_what_the_layout_has() {
         "{stderr}"
     );
 }
+
+fn platform_image(arch: &str, nsswitch: &str) -> ImageSpec {
+    ImageSpec::new(vec![
+        LayerSpec::new()
+            .file("lib/ld-musl-x86_64.so.1", "musl loader stand-in")
+            .file("etc/nsswitch.conf", nsswitch),
+        LayerSpec::new().exe("usr/local/bin/lookup", seed::seed_binary()),
+    ])
+    .platform("linux", arch)
+}
+
+fn platforms_and_orders(json: &serde_json::Value) -> Vec<(String, String)> {
+    json["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["platform"].as_str().unwrap().to_string(),
+                i["binaries"][0]["order"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn multi_platform_indexes_pick_linux_amd64_or_the_platform_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each platform's image gets a different hosts line, so the answer shows which one was scanned.
+    write_multi_platform_layout(
+        dir.path(),
+        &[
+            platform_image("arm64", "hosts: dns\n"),
+            platform_image("amd64", "hosts: files dns\n"),
+        ],
+    );
+    let input = format!("oci:{}", dir.path().display());
+    let (_, json) = scan_json(&input);
+    assert_eq!(
+        platforms_and_orders(&json),
+        vec![("linux/amd64".to_string(), "files,dns".to_string())]
+    );
+    let (_, stdout, _) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--platform",
+        "linux/arm64",
+        &input,
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        platforms_and_orders(&json),
+        vec![("linux/arm64".to_string(), "dns".to_string())]
+    );
+    let (code, stdout, _) = nsslint(&["scan", "--format", "json", "--all-platforms", &input]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        platforms_and_orders(&json),
+        vec![
+            ("linux/arm64".to_string(), "dns".to_string()),
+            ("linux/amd64".to_string(), "files,dns".to_string())
+        ]
+    );
+    assert_eq!(code, 1, "the arm64 image's program never reads /etc/hosts");
+    let (code, _, stderr) = nsslint(&["scan", "--platform", "linux/s390x", &input]);
+    assert_eq!(code, 3);
+    assert!(
+        stderr
+            .contains("no image for platform linux/s390x; the index has: linux/arm64, linux/amd64"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_index_without_linux_amd64_asks_for_a_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    write_multi_platform_layout(
+        dir.path(),
+        &[
+            platform_image("arm64", "hosts: dns\n"),
+            platform_image("s390x", "hosts: dns\n"),
+        ],
+    );
+    let (code, _, stderr) = nsslint(&["scan", &format!("oci:{}", dir.path().display())]);
+    assert_eq!(code, 3);
+    assert!(
+        stderr.contains("the index holds several platforms (linux/arm64, linux/s390x); choose one with --platform"),
+        "{stderr}"
+    );
+}

@@ -161,6 +161,8 @@ pub enum DockerStyle {
     SkopeoSymlinks,
     /// `crane pull`: gzip `<hex>.tar.gz` layers, config named `sha256:<hex>`.
     Crane,
+    /// Docker 25+: an OCI layout (`blobs/sha256/…`) with a `manifest.json` pointing into it.
+    Docker25,
 }
 
 #[derive(Debug, Clone)]
@@ -211,6 +213,21 @@ impl ImageSpec {
         let config = self.config();
         let config_hex = sha256(&config);
         let mut files: Vec<(String, FileOrLink)> = Vec::new();
+        if style == DockerStyle::Docker25 {
+            let mut files = self.oci_files(true);
+            let layers: Vec<String> = self
+                .layers
+                .iter()
+                .map(|l| format!("blobs/sha256/{}", sha256(&l.blob())))
+                .collect();
+            let manifest = serde_json::to_vec(&serde_json::json!([{
+                "Config": format!("blobs/sha256/{config_hex}"), "RepoTags": [self.tag], "Layers": layers,
+            }]))
+            .unwrap();
+            files.push(("manifest.json".into(), FileOrLink::File(manifest)));
+            write_tar(path, &files);
+            return;
+        }
         let config_name = match style {
             DockerStyle::Crane => format!("sha256:{config_hex}"),
             _ => format!("{config_hex}.json"),
@@ -240,6 +257,7 @@ impl ImageSpec {
                     ));
                     layer_names.push(format!("{hex}/layer.tar"));
                 }
+                DockerStyle::Docker25 => unreachable!("written as an OCI layout above"),
                 DockerStyle::Crane => {
                     let blob = compress(&tar, Compression::Gzip);
                     let name = format!("{}.tar.gz", sha256(&blob));
@@ -321,6 +339,81 @@ impl ImageSpec {
 
     pub fn write_oci_archive(&self, path: &Path) {
         write_tar(path, &self.oci_files(true));
+    }
+}
+
+/// Blobs of one image: (manifest descriptor JSON, files to write).
+fn image_blobs(spec: &ImageSpec) -> (serde_json::Value, Vec<(String, FileOrLink)>) {
+    let files = spec.oci_files(true);
+    let index: serde_json::Value = files
+        .iter()
+        .find_map(|(n, c)| match (n.as_str(), c) {
+            ("index.json", FileOrLink::File(bytes)) => Some(serde_json::from_slice(bytes).unwrap()),
+            _ => None,
+        })
+        .unwrap();
+    let mut descriptor = index["manifests"][0].clone();
+    descriptor.as_object_mut().unwrap().remove("annotations");
+    descriptor["platform"] =
+        serde_json::json!({ "os": spec.os, "architecture": spec.architecture });
+    let blobs = files
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("blobs/"))
+        .collect();
+    (descriptor, blobs)
+}
+
+/// A multi-platform OCI layout: `index.json` → an image index blob → one manifest per image, plus an
+/// attestation manifest (platform unknown/unknown) as BuildKit writes them.
+pub fn write_multi_platform_layout(dir: &Path, images: &[ImageSpec]) {
+    let mut files = Vec::new();
+    let mut manifests = Vec::new();
+    for spec in images {
+        let (descriptor, blobs) = image_blobs(spec);
+        manifests.push(descriptor);
+        files.extend(blobs);
+    }
+    let attestation = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.in-toto+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":0},"layers":[]}"#.to_vec();
+    manifests.push(serde_json::json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": format!("sha256:{}", sha256(&attestation)),
+        "size": attestation.len(),
+        "platform": { "os": "unknown", "architecture": "unknown" },
+        "annotations": { "vnd.docker.reference.type": "attestation-manifest" },
+    }));
+    files.push((
+        format!("blobs/sha256/{}", sha256(&attestation)),
+        FileOrLink::File(attestation),
+    ));
+    let image_index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests,
+    }))
+    .unwrap();
+    let top = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": format!("sha256:{}", sha256(&image_index)),
+            "size": image_index.len(),
+            "annotations": { "org.opencontainers.image.ref.name": "latest" },
+        }],
+    }))
+    .unwrap();
+    files.push((
+        format!("blobs/sha256/{}", sha256(&image_index)),
+        FileOrLink::File(image_index),
+    ));
+    files.push(("index.json".into(), FileOrLink::File(top)));
+    files.push((
+        "oci-layout".into(),
+        FileOrLink::File(br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()),
+    ));
+    for (name, content) in files {
+        let path = dir.join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        if let FileOrLink::File(bytes) = content {
+            std::fs::write(path, bytes).unwrap();
+        }
     }
 }
 
