@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(HERE))
 
 from harness import images, matrix, observe, toolchains  # noqa: E402
@@ -63,13 +64,21 @@ def parse_args(argv):
     return ap.parse_args(argv)
 
 
+def one_line(text):
+    """First and last line of a multi-line reason ("X failed: ... <the tool's last words>")."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    return "%s ... %s" % (lines[0], lines[-1])
+
+
 class Skips:
     def __init__(self, ci):
         self.ci, self.items, self.fatal = ci, [], []
 
     def add(self, what, why, default):
         self.items.append((what, why))
-        say("SKIPPED %s: %s" % (what, why.splitlines()[0] if why else ""))
+        say("SKIPPED %s: %s" % (what, one_line(why)))
         if self.ci and default:
             self.fatal.append(what)
 
@@ -461,7 +470,7 @@ def main(argv):
             print("\n".join(details))
         print()
         for what, why in skips.items:
-            print("SKIPPED %s: %s" % (what, why.splitlines()[0]))
+            print("SKIPPED %s: %s" % (what, one_line(why)))
         bad = counts.get(matrix.ERROR, 0) + counts.get(matrix.DISAGREE, 0)
         print("cells: %s; wall time %.1f s (%s); report in %s" % (
             ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "none", wall,
