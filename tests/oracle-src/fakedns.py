@@ -7,11 +7,17 @@ lookup of a name listed in /etc/hosts returns 127.9.9.9 asked DNS first; one tha
 address read the file first (or never asked DNS).
 
     fakedns.py [--addr 127.0.0.1] [--port 53] [--answer 127.9.9.9] [--ready FILE]
+               [--nxdomain NAME]... [--lifetime SECONDS]
 
---ready FILE is created once both sockets are listening. Standard library only. Run it only inside a
-private network namespace (unshare -n, then `ip link set lo up`): it binds port 53.
+--ready FILE is created once both sockets are listening. --nxdomain NAME answers NXDOMAIN, for every query
+type, for NAME and for any name that starts with "NAME." (what a resolver asks after appending a search
+domain): a name that only /etc/hosts knows tells whether a resolver goes on to the file after DNS said no.
+--lifetime SECONDS makes the server exit by itself after that long (a bound for test harnesses).
+Standard library only. Run it only inside a private network namespace (unshare -n, then
+`ip link set lo up`): it binds port 53.
 """
 import argparse
+import os
 import socket
 import struct
 import sys
@@ -36,16 +42,26 @@ def parse_question(msg):
     return ".".join(labels) + ".", qtype, i + 4
 
 
+NXDOMAIN = ()  # lower-case names without the final dot, from --nxdomain
+
+
+def is_nxdomain(name):
+    name = name.rstrip(".").lower()
+    return any(name == nx or name.startswith(nx + ".") for nx in NXDOMAIN)
+
+
 def answer(msg, addr):
     qid, flags, qdcount = struct.unpack("!HHH", msg[:6])
     if qdcount != 1:
         return struct.pack("!HHHHHH", qid, 0x8000 | (flags & 0x0100) | 1, 0, 0, 0, 0)  # FORMERR
     name, qtype, end = parse_question(msg)
-    print("fakedns: %s %s" % (QTYPES.get(qtype, qtype), name), file=sys.stderr, flush=True)
-    # QR, opcode 0, AA, RD copied, RA, RCODE 0
-    rflags = 0x8000 | 0x0400 | (flags & 0x0100) | 0x0080
+    nx = is_nxdomain(name)
+    print("fakedns: %s %s%s" % (QTYPES.get(qtype, qtype), name, " NXDOMAIN" if nx else ""),
+          file=sys.stderr, flush=True)
+    # QR, opcode 0, AA, RD copied, RA, RCODE 0 (3 for NXDOMAIN)
+    rflags = 0x8000 | 0x0400 | (flags & 0x0100) | 0x0080 | (3 if nx else 0)
     answers = b""
-    if qtype == 1:
+    if qtype == 1 and not nx:
         answers = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton(addr)
     header = struct.pack("!HHHHHH", qid, rflags, 1, 1 if answers else 0, 0, 0)
     return header + msg[12:end] + answers
@@ -86,7 +102,15 @@ def main():
     ap.add_argument("--port", type=int, default=53)
     ap.add_argument("--answer", default="127.9.9.9")
     ap.add_argument("--ready")
+    ap.add_argument("--nxdomain", action="append", default=[], metavar="NAME")
+    ap.add_argument("--lifetime", type=float, metavar="SECONDS")
     a = ap.parse_args()
+    global NXDOMAIN
+    NXDOMAIN = tuple(n.rstrip(".").lower() for n in a.nxdomain)
+    if a.lifetime:
+        timer = threading.Timer(a.lifetime, os._exit, args=(0,))
+        timer.daemon = True
+        timer.start()
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind((a.addr, a.port))
     tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

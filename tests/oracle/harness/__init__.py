@@ -1,0 +1,1 @@
+"""nsslint's differential oracle: real Go toolchains, glibc and musl, asked what they do (see ../README.md)."""
