@@ -2,7 +2,9 @@
 //! `--fail-on`, 1 findings, 2 usage error, 3 an image could not be read.
 
 use crate::analyze::{analyze, ImageAnalysis};
-use crate::report::{render, Format, ImageReport};
+use crate::config::{Config, Day};
+use crate::dockerfile::Dockerfile;
+use crate::report::{render, DockerfileRef, Format, ImageReport};
 use crate::rules::{self, Level};
 use crate::source::{self, ImageRef, Platform, PlatformChoice};
 use crate::walk::WalkOptions;
@@ -86,8 +88,19 @@ pub struct ScanArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// The lowest level that makes the exit code 1 (findings are reported whatever this says).
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Default: the config's `fail-on`, else error.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// The Dockerfile the image was built from: findings are mapped to its lines (the COPY/ADD that brought a
+    /// binary, else the final FROM) in SARIF, JSON and text. Give it relative to the repository root.
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
+    /// Settings and ignores (default: .nsslint.yaml in the current directory, if there is one).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Also append a Markdown table of the findings to this file (e.g. "$GITHUB_STEP_SUMMARY").
+    #[arg(long, value_name = "FILE")]
+    pub markdown_summary: Option<PathBuf>,
     /// For multi-platform images: the platform to scan, os/arch[/variant].
     #[arg(
         long,
@@ -106,7 +119,8 @@ pub struct ScanArgs {
     pub quiet: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,
     Warning,
@@ -183,11 +197,70 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The Dockerfile as reports name it: repository-relative (relative to the current directory).
+fn load_dockerfile(path: &std::path::Path) -> Result<(Dockerfile, DockerfileRef), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--dockerfile {}: cannot read: {e}", path.display()))?;
+    let dockerfile = Dockerfile::parse(&text);
+    if dockerfile.stages.is_empty() {
+        return Err(format!(
+            "--dockerfile {}: no FROM instruction; is it a Dockerfile?",
+            path.display()
+        ));
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let relative = path.strip_prefix(&cwd).unwrap_or(path);
+    let uri = relative
+        .to_string_lossy()
+        .trim_start_matches("./")
+        .replace('\\', "/");
+    let fix_after_line = dockerfile
+        .locate_file("/etc/nsswitch.conf")
+        .map(|l| l.line)
+        .unwrap_or(1);
+    Ok((
+        dockerfile,
+        DockerfileRef {
+            uri,
+            fix_after_line,
+        },
+    ))
+}
+
 fn scan(args: ScanArgs) -> ExitCode {
     let choice = match platform_choice(&args.platform, args.all_platforms) {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
+    let config = match Config::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e),
+    };
+    let fail_on = match (args.fail_on, config.fail_on.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some(text)) => match FailOn::from_str(text, true) {
+            Ok(f) => f,
+            Err(_) => {
+                return usage_error(&format!(
+                    "{}: fail-on {text:?} is not one of error, warning, note, never",
+                    config
+                        .source
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                ))
+            }
+        },
+        (None, None) => FailOn::Error,
+    };
+    let dockerfile = match args.dockerfile.as_deref().map(load_dockerfile).transpose() {
+        Ok(d) => d,
+        Err(e) => return usage_error(&e),
+    };
+    let today = Day::today();
+    for notice in config.expired(today) {
+        eprintln!("nsslint: warning: {notice}");
+    }
     let walk = WalkOptions {
         max_file_bytes: args.max_file_size,
     };
@@ -205,8 +278,27 @@ fn scan(args: ScanArgs) -> ExitCode {
         match analyze_input(input, &choice, &walk) {
             Ok(analyses) => {
                 for analysis in analyses {
-                    let findings = rules::check(&analysis);
-                    reports.push(ImageReport { analysis, findings });
+                    let mut findings = rules::check(&analysis);
+                    let names = image_names(&analysis);
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let before = findings.len();
+                    findings.retain(|f| !config.ignores(f, &names, today));
+                    let suppressed = before - findings.len();
+                    if let Some((file, _)) = &dockerfile {
+                        for finding in &mut findings {
+                            finding.dockerfile = file.locate_file(&finding.path);
+                        }
+                    }
+                    let dockerfile = dockerfile.as_ref().map(|(_, r)| DockerfileRef {
+                        uri: r.uri.clone(),
+                        fix_after_line: r.fix_after_line,
+                    });
+                    reports.push(ImageReport {
+                        analysis,
+                        findings,
+                        suppressed,
+                        dockerfile,
+                    });
                 }
             }
             Err(error) => {
@@ -225,7 +317,16 @@ fn scan(args: ScanArgs) -> ExitCode {
             .write_all(rendered.as_bytes())
             .map_err(|e| format!("cannot write to standard output: {e}")),
     };
-    if let Err(e) = written {
+    let summary = args.markdown_summary.as_ref().map(|path| {
+        use std::io::Write as _;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(crate::report::markdown::render(&reports).as_bytes()))
+            .map_err(|e| format!("cannot append to {}: {e}", path.display()))
+    });
+    if let Err(e) = written.and(summary.unwrap_or(Ok(()))) {
         eprintln!("nsslint: error: {e}");
         return ExitCode::from(EXIT_UNREADABLE);
     }
@@ -235,7 +336,7 @@ fn scan(args: ScanArgs) -> ExitCode {
     let failing = reports
         .iter()
         .flat_map(|r| &r.findings)
-        .any(|f| args.fail_on.fails(f.level));
+        .any(|f| fail_on.fails(f.level));
     ExitCode::from(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
@@ -361,4 +462,18 @@ fn opt(value: Option<bool>) -> String {
     value
         .map(|v| v.to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The names an ignore's `image` may match: the repository (no tag), the full name, the input as given.
+fn image_names(analysis: &ImageAnalysis) -> Vec<String> {
+    let mut names = vec![analysis.input.clone()];
+    if let Some(name) = &analysis.name {
+        names.push(name.clone());
+        let without_digest = name.split('@').next().unwrap_or(name);
+        let last_slash = without_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
+        if let Some(colon) = without_digest[last_slash..].rfind(':') {
+            names.push(without_digest[..last_slash + colon].to_string());
+        }
+    }
+    names
 }

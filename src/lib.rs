@@ -9,6 +9,8 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod config;
+pub mod dockerfile;
 pub mod error;
 pub mod facts;
 pub mod model;

@@ -142,3 +142,48 @@ fn one_unreadable_image_does_not_hide_the_others() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["images"][0]["binaries"][0]["order"], "dns,files");
 }
+
+#[test]
+fn text_and_json_name_the_dockerfile_line_and_the_summary_is_markdown() {
+    let dockerfile = "examples/seed-incident/Dockerfile";
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let run = |format: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_nsslint"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "scan",
+                "--format",
+                format,
+                "--dockerfile",
+                dockerfile,
+                "--markdown-summary",
+                summary.to_str().unwrap(),
+                "examples/seed-incident.tar",
+            ])
+            .output()
+            .unwrap()
+    };
+    let text = String::from_utf8(run("text").stdout).unwrap();
+    assert!(text.contains("--> examples/seed-incident/Dockerfile:15 (the COPY --from=build that writes /usr/local/bin/lookup)"), "{text}");
+    let json: serde_json::Value = serde_json::from_slice(&run("json").stdout).unwrap();
+    assert_eq!(
+        json["images"][0]["findings"][0]["dockerfile"],
+        serde_json::json!({"file": dockerfile, "line": 15, "reason": "the COPY --from=build that writes /usr/local/bin/lookup"})
+    );
+    let markdown = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        markdown.starts_with("# earlier step\n## nsslint\n"),
+        "appends: {markdown}"
+    );
+    assert!(
+        markdown.contains("| error | NSL001 go-dns-before-hosts | `/usr/local/bin/lookup` |"),
+        "{markdown}"
+    );
+    assert_eq!(
+        markdown.matches("## nsslint").count(),
+        2,
+        "one block per run"
+    );
+}

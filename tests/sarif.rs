@@ -118,6 +118,90 @@ fn results_carry_rule_level_message_and_a_scheme_less_location() {
         .contains("Fix: Add an nsswitch.conf"));
     assert_eq!(
         run["automationDetails"]["id"],
-        "nsslint/docker.io/nsslint/seed-incident/"
+        "nsslint/docker.io/nsslint/seed-incident/linux/amd64/"
     );
+}
+
+#[test]
+fn with_a_dockerfile_results_land_on_the_copy_line_with_a_fix_after_the_final_from() {
+    let dockerfile = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/seed-incident/Dockerfile"
+    );
+    let text = std::fs::read_to_string(dockerfile).unwrap();
+    let copy_line = text
+        .lines()
+        .position(|l| l.starts_with("COPY --from=build"))
+        .unwrap()
+        + 1;
+    let from_line = text
+        .lines()
+        .position(|l| l.starts_with("FROM alpine"))
+        .unwrap()
+        + 1;
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "sarif",
+        "--dockerfile",
+        dockerfile,
+        seed::SEED_IMAGE,
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let document: Value = serde_json::from_str(&stdout).unwrap();
+    let result = &document["runs"][0]["results"][0];
+    let physical = &result["locations"][0]["physicalLocation"];
+    assert!(physical["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("examples/seed-incident/Dockerfile"));
+    assert_eq!(physical["region"]["startLine"], copy_line);
+    assert_eq!(
+        result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "docker.io/nsslint/seed-incident/usr/local/bin/lookup"
+    );
+    let replacement = &result["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    assert_eq!(replacement["deletedRegion"]["startLine"], from_line + 1);
+    assert_eq!(
+        replacement["insertedContent"]["text"],
+        "RUN echo 'hosts: files dns' > /etc/nsswitch.conf\n"
+    );
+    if let Some(errors) = schema_errors(&document) {
+        assert_eq!(errors, Vec::<String>::new());
+    }
+}
+
+#[test]
+fn fingerprints_and_categories_do_not_change_with_the_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers = vec![
+        LayerSpec::new().file("lib/ld-musl-x86_64.so.1", "musl loader stand-in"),
+        LayerSpec::new().exe("usr/local/bin/lookup", seed::seed_binary()),
+    ];
+    let mut ids = Vec::new();
+    for (tag, extra) in [
+        ("registry.example.com/team/app:1.0", "a"),
+        ("registry.example.com/team/app:2.0", "b"),
+    ] {
+        let mut spec = ImageSpec::new(layers.clone());
+        spec.tag = tag.into();
+        // A second build differs in its bytes too, not only in its tag.
+        spec.layers
+            .push(LayerSpec::new().file("etc/build-id", extra));
+        let path = dir.path().join(format!("{extra}.tar"));
+        spec.write_docker_archive(&path, DockerStyle::Legacy);
+        let (_, stdout, _) = nsslint(&["scan", "--format", "sarif", path.to_str().unwrap()]);
+        let document: Value = serde_json::from_str(&stdout).unwrap();
+        let run = &document["runs"][0];
+        ids.push((
+            run["automationDetails"]["id"].clone(),
+            run["results"][0]["partialFingerprints"].clone(),
+        ));
+    }
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(
+        ids[0].0,
+        "nsslint/registry.example.com/team/app/linux/amd64/"
+    );
+    assert_eq!(ids[0].1["nsslint/v1"].as_str().unwrap().len(), 64);
 }

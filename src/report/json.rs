@@ -41,7 +41,13 @@ fn image(report: &ImageReport) -> Value {
     let findings: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| json!({ "rule": f.rule, "level": f.level, "path": f.path, "layer": f.layer, "message": f.message, "fix": f.fix }))
+        .map(|f| {
+            let dockerfile = match (&report.dockerfile, &f.dockerfile) {
+                (Some(file), Some(mapped)) => json!({ "file": file.uri, "line": mapped.line, "reason": mapped.reason }),
+                _ => Value::Null,
+            };
+            json!({ "rule": f.rule, "level": f.level, "path": f.path, "layer": f.layer, "message": f.message, "fix": f.fix, "dockerfile": dockerfile })
+        })
         .collect();
     json!({
         "input": a.input,

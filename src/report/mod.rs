@@ -1,16 +1,30 @@
 //! Reports render findings; they decide nothing. One [`ImageReport`] per scanned image, in three formats.
 
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
 use crate::analyze::ImageAnalysis;
 use crate::rules::Finding;
 
-/// An image's analysis and the findings the rules made of it.
+/// An image's analysis and the findings the rules made of it (after the config's ignores).
 pub struct ImageReport {
     pub analysis: ImageAnalysis,
     pub findings: Vec<Finding>,
+    /// Findings an ignore of the config removed.
+    pub suppressed: usize,
+    /// The Dockerfile findings were mapped to, if one was given.
+    pub dockerfile: Option<DockerfileRef>,
+}
+
+/// A Dockerfile as reports name it.
+pub struct DockerfileRef {
+    /// Repository-relative path (`docker/app/Dockerfile`), as SARIF URIs want it.
+    pub uri: String,
+    /// The line after which a mechanical fix is inserted: the final stage's `FROM`, or the last instruction
+    /// of the final stage that writes /etc/nsswitch.conf.
+    pub fix_after_line: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

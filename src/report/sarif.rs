@@ -1,11 +1,16 @@
-//! `--format sarif`: SARIF 2.1.0. Every rule with its help from `rules/<ID>.md`; every result with a rule
-//! index, a level, a message carrying the fix, and a location. Locations are repository-relative pseudo paths
-//! (`<image>/usr/local/bin/app`): a URI with a scheme would make GitHub reject the whole upload.
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning wants it. Every rule with its help from
+//! `rules/<ID>.md`; every result with a rule index, a level, a message carrying the fix, a location, and our own
+//! stable `partialFingerprints` (rule + repository without tag or digest + platform + path in the image), so an
+//! alert survives a rebuild under a new tag. A location is the Dockerfile line the finding maps to (with
+//! `--dockerfile`), else a repository-relative pseudo path `<repository>/<path in image>`: a URI with a scheme
+//! would make GitHub reject the whole upload. One run per image, with one category per image and platform.
 
 use super::ImageReport;
-use crate::rules::{all, Level};
+use crate::rules::{all, Finding, Level};
+use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Location, LogicalLocation, Message,
+    MultiformatMessageString, PhysicalLocation, PropertyBag, Region, Replacement,
     ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
     RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
@@ -25,13 +30,21 @@ fn text(s: &str) -> MultiformatMessageString {
         .build()
 }
 
-/// The image's name without tag or digest, as a path segment: `nsslint/seed-incident`.
+/// The image's repository, without tag or digest, as a path segment (`docker.io/team/app`); for an image
+/// that records no name, the input's file name.
 pub fn image_label(report: &ImageReport) -> String {
     let a = &report.analysis;
     let name = a.name.clone().unwrap_or_else(|| {
-        std::path::Path::new(&a.input)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
+        let input = a
+            .input
+            .rsplit_once(':')
+            .filter(|(t, _)| matches!(*t, "oci" | "oci-archive" | "docker-archive"))
+            .map(|(_, p)| p)
+            .unwrap_or(&a.input);
+        let path = input.split(':').next().unwrap_or(input);
+        std::path::Path::new(path.trim_end_matches('/'))
+            .file_name()
+            .map(|s| s.to_string_lossy().trim_end_matches(".tar").to_string())
             .unwrap_or_else(|| "image".into())
     });
     let without_digest = name.split('@').next().unwrap_or(&name);
@@ -58,15 +71,26 @@ pub fn image_label(report: &ImageReport) -> String {
     }
 }
 
+/// Stable across tags and rebuilds: what the finding is about, not where the bytes came from.
+pub fn fingerprint(finding: &Finding, repository: &str, platform: &str) -> String {
+    let key = format!(
+        "{}\0{repository}\0{platform}\0{}",
+        finding.rule, finding.path
+    );
+    crate::source::sha256_digest(key.as_bytes())
+        .trim_start_matches("sha256:")
+        .to_string()
+}
+
 fn rule_descriptors() -> Vec<ReportingDescriptor> {
     all()
         .iter()
         .map(|rule| {
             let doc = &rule.doc;
             let mut properties = BTreeMap::new();
-            properties.insert("precision".to_string(), serde_json::json!("high"));
+            properties.insert("precision".to_string(), json!("high"));
             if let Some(severity) = &doc.security_severity {
-                properties.insert("security-severity".to_string(), serde_json::json!(severity));
+                properties.insert("security-severity".to_string(), json!(severity));
             }
             let help = MultiformatMessageString::builder()
                 .text(format!(
@@ -84,12 +108,16 @@ fn rule_descriptors() -> Vec<ReportingDescriptor> {
                 .help(help)
                 .default_configuration(
                     ReportingConfiguration::builder()
-                        .level(serde_json::json!(doc.level.as_str()))
+                        .level(json!(doc.level.as_str()))
                         .build(),
                 )
                 .properties(
                     PropertyBag::builder()
-                        .tags(vec!["dns".to_string(), "container".to_string()])
+                        .tags(vec![
+                            "dns".to_string(),
+                            "container".to_string(),
+                            "reliability".to_string(),
+                        ])
                         .additional_properties(properties)
                         .build(),
                 )
@@ -98,58 +126,128 @@ fn rule_descriptors() -> Vec<ReportingDescriptor> {
         .collect()
 }
 
+fn physical(uri: &str, line: Option<usize>) -> PhysicalLocation {
+    let artifact = ArtifactLocation::builder().uri(uri.to_string()).build();
+    match line {
+        Some(line) => PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .region(Region::builder().start_line(line as i64).build())
+            .build(),
+        None => PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .build(),
+    }
+}
+
+/// Inserting the fix line right after `after_line` of the Dockerfile.
+fn insertion_fix(dockerfile: &str, after_line: usize, line: &str) -> Fix {
+    let at = (after_line + 1) as i64;
+    let replacement = Replacement::builder()
+        .deleted_region(
+            Region::builder()
+                .start_line(at)
+                .start_column(1)
+                .end_line(at)
+                .end_column(1)
+                .build(),
+        )
+        .inserted_content(ArtifactContent::builder().text(format!("{line}\n")).build())
+        .build();
+    Fix::builder()
+        .description(
+            Message::builder()
+                .text(format!("Add `{line}` to the final stage"))
+                .build(),
+        )
+        .artifact_changes(vec![ArtifactChange::builder()
+            .artifact_location(
+                ArtifactLocation::builder()
+                    .uri(dockerfile.to_string())
+                    .build(),
+            )
+            .replacements(vec![replacement])
+            .build()])
+        .build()
+}
+
+fn result(report: &ImageReport, finding: &Finding, repository: &str) -> SarifResult {
+    let analysis = &report.analysis;
+    let platform = analysis.platform.to_string();
+    let pseudo_path = format!("{repository}{}", finding.path);
+    let location = match (&report.dockerfile, &finding.dockerfile) {
+        (Some(dockerfile), Some(mapped)) => Location::builder()
+            .physical_location(physical(&dockerfile.uri, Some(mapped.line)))
+            .logical_locations(vec![LogicalLocation::builder()
+                .fully_qualified_name(pseudo_path.clone())
+                .kind("file")
+                .build()])
+            .build(),
+        _ => Location::builder()
+            .physical_location(physical(&pseudo_path, None))
+            .build(),
+    };
+    let mut properties = BTreeMap::new();
+    properties.insert("image".to_string(), json!(analysis.input));
+    properties.insert("platform".to_string(), json!(platform));
+    properties.insert("pathInImage".to_string(), json!(finding.path));
+    if let Some(digest) = &analysis.manifest_digest {
+        properties.insert("imageDigest".to_string(), json!(digest));
+    }
+    if let Some(layer) = &finding.layer {
+        properties.insert("layer".to_string(), json!(layer));
+    }
+    let where_ = match &finding.layer {
+        Some(layer) => format!(
+            " [image {}, {platform}, layer {}]",
+            analysis.input,
+            super::text::short(layer)
+        ),
+        None => format!(" [image {}, {platform}]", analysis.input),
+    };
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(
+        "nsslint/v1".to_string(),
+        fingerprint(finding, repository, &platform),
+    );
+    let mut result = SarifResult::builder()
+        .rule_id(finding.rule.clone())
+        .level(level(finding.level))
+        .message(
+            Message::builder()
+                .text(format!("{} Fix: {}{where_}", finding.message, finding.fix))
+                .build(),
+        )
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .properties(
+            PropertyBag::builder()
+                .additional_properties(properties)
+                .build(),
+        )
+        .build();
+    result.rule_index = all()
+        .iter()
+        .position(|r| r.doc.id == finding.rule)
+        .map(|i| i as i64);
+    if let (Some(dockerfile), Some(line)) = (&report.dockerfile, &finding.dockerfile_fix) {
+        result.fixes = Some(vec![insertion_fix(
+            &dockerfile.uri,
+            dockerfile.fix_after_line,
+            line,
+        )]);
+    }
+    result
+}
+
 pub fn render(reports: &[ImageReport]) -> String {
     let rules = rule_descriptors();
     let mut runs = Vec::new();
     for report in reports {
-        let label = image_label(report);
+        let repository = image_label(report);
         let results: Vec<SarifResult> = report
             .findings
             .iter()
-            .map(|f| {
-                let rule_index = all()
-                    .iter()
-                    .position(|r| r.doc.id == f.rule)
-                    .map(|i| i as i64);
-                let uri = format!("{label}{}", f.path);
-                let location = Location::builder()
-                    .physical_location(
-                        PhysicalLocation::builder()
-                            .artifact_location(ArtifactLocation::builder().uri(uri).build())
-                            .build(),
-                    )
-                    .build();
-                let mut properties = BTreeMap::new();
-                properties.insert(
-                    "image".to_string(),
-                    serde_json::json!(report.analysis.input),
-                );
-                properties.insert(
-                    "platform".to_string(),
-                    serde_json::json!(report.analysis.platform.to_string()),
-                );
-                properties.insert("pathInImage".to_string(), serde_json::json!(f.path));
-                if let Some(layer) = &f.layer {
-                    properties.insert("layer".to_string(), serde_json::json!(layer));
-                }
-                let mut builder = SarifResult::builder()
-                    .rule_id(f.rule.clone())
-                    .level(level(f.level))
-                    .message(
-                        Message::builder()
-                            .text(format!("{} Fix: {}", f.message, f.fix))
-                            .build(),
-                    )
-                    .locations(vec![location])
-                    .properties(
-                        PropertyBag::builder()
-                            .additional_properties(properties)
-                            .build(),
-                    )
-                    .build();
-                builder.rule_index = rule_index;
-                builder
-            })
+            .map(|f| result(report, f, &repository))
             .collect();
         let driver = ToolComponent::builder()
             .name("nsslint")
@@ -157,12 +255,13 @@ pub fn render(reports: &[ImageReport]) -> String {
             .information_uri(env!("CARGO_PKG_REPOSITORY"))
             .rules(rules.clone())
             .build();
+        let platform = report.analysis.platform.to_string();
         let run = Run::builder()
             .tool(Tool::builder().driver(driver).build())
             .results(results)
             .automation_details(
                 RunAutomationDetails::builder()
-                    .id(format!("nsslint/{label}/"))
+                    .id(format!("nsslint/{repository}/{platform}/"))
                     .build(),
             )
             .build();
@@ -170,7 +269,7 @@ pub fn render(reports: &[ImageReport]) -> String {
     }
     let sarif = Sarif::builder()
         .schema("https://json.schemastore.org/sarif-2.1.0.json")
-        .version(serde_json::json!("2.1.0"))
+        .version(json!("2.1.0"))
         .runs(runs)
         .build();
     let mut out = serde_json::to_string_pretty(&sarif).expect("SARIF types always serialise");

@@ -45,6 +45,16 @@ pub fn render(reports: &[ImageReport], color: bool) -> String {
                 paint(color, "1;34", "-->"),
                 f.path
             );
+            if let (Some(file), Some(mapped)) = (&report.dockerfile, &f.dockerfile) {
+                let _ = writeln!(
+                    out,
+                    "  {} {}:{} ({})",
+                    paint(color, "1;34", "-->"),
+                    file.uri,
+                    mapped.line,
+                    mapped.reason
+                );
+            }
             let _ = writeln!(out, "  {} {}", paint(color, "1;34", "= fix:"), f.fix);
             let _ = writeln!(
                 out,

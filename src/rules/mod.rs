@@ -46,6 +46,12 @@ pub struct Finding {
     pub message: String,
     /// What to do about it.
     pub fix: String,
+    /// A line that, added to the final stage of the Dockerfile, fixes it mechanically.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile_fix: Option<String>,
+    /// The Dockerfile line the finding maps to (set by `--dockerfile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<crate::dockerfile::DockerfileLine>,
 }
 
 /// A rule: its documentation and its check.
@@ -69,6 +75,8 @@ impl Rule {
             layer,
             message,
             fix,
+            dockerfile_fix: None,
+            dockerfile: None,
         }
     }
 }
@@ -121,3 +129,11 @@ pub fn check(analysis: &ImageAnalysis) -> Vec<Finding> {
 
 /// The line to add to a Dockerfile that settles the order for every program: glibc, Go, and cgo alike.
 pub const NSSWITCH_FIX: &str = "RUN echo 'hosts: files dns' > /etc/nsswitch.conf";
+
+impl Finding {
+    /// Marks the finding as fixed by adding [`NSSWITCH_FIX`] to the Dockerfile.
+    pub fn fixed_by_nsswitch_line(mut self) -> Self {
+        self.dockerfile_fix = Some(NSSWITCH_FIX.to_string());
+        self
+    }
+}

@@ -24,13 +24,16 @@ pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
         );
         let fix =
             format!("Put files first on the hosts line of /etc/nsswitch.conf ({NSSWITCH_FIX}).");
-        out.push(Rule::finding(
-            doc,
-            program.file.path.clone(),
-            Some(program.file.layer.clone()),
-            message,
-            fix,
-        ));
+        out.push(
+            Rule::finding(
+                doc,
+                program.file.path.clone(),
+                Some(program.file.layer.clone()),
+                message,
+                fix,
+            )
+            .fixed_by_nsswitch_line(),
+        );
     }
     out
 }

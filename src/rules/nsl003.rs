@@ -38,5 +38,6 @@ pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
         analysis.facts.nsswitch_layer.clone(),
         message,
         fix,
-    )]
+    )
+    .fixed_by_nsswitch_line()]
 }

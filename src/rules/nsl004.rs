@@ -47,5 +47,6 @@ pub fn check(analysis: &ImageAnalysis, doc: &RuleDoc) -> Vec<Finding> {
         facts.nsswitch_layer.clone(),
         message,
         fix,
-    )]
+    )
+    .fixed_by_nsswitch_line()]
 }

@@ -89,7 +89,22 @@ fn platform_of_descriptor(descriptor: &Descriptor) -> Option<Platform> {
     })
 }
 
+/// The image's name, where the layout records one: containerd's full name, or a `ref.name` that is a full
+/// reference. A `ref.name` that is only a tag (`1.0`, as skopeo and umoci write it) names no repository.
 fn name_of(descriptor: &Descriptor) -> Option<String> {
+    let annotations = descriptor.annotations().as_ref()?;
+    annotations
+        .get(CONTAINERD_NAME)
+        .or_else(|| {
+            annotations
+                .get(REF_NAME)
+                .filter(|r| r.contains('/') || r.contains(':'))
+        })
+        .cloned()
+}
+
+/// Every name an index entry answers to, for listing what a layout holds.
+fn ref_names(descriptor: &Descriptor) -> Option<String> {
     let annotations = descriptor.annotations().as_ref()?;
     annotations
         .get(CONTAINERD_NAME)
@@ -167,7 +182,7 @@ pub fn open(
     let index: ImageIndex = parse_json(input, "index.json", &index_bytes)?;
     let mut entries = index.manifests().clone();
     if let Some(reference) = reference {
-        let names: Vec<String> = entries.iter().filter_map(name_of).collect();
+        let names: Vec<String> = entries.iter().filter_map(ref_names).collect();
         entries.retain(|d| matches_reference(d, reference));
         if entries.is_empty() {
             return Err(ImageError::new(
@@ -184,6 +199,22 @@ pub fn open(
             ));
         }
     }
+    // Several tagged images in one layout: the user must say which (platforms are chosen within one image).
+    let distinct_names: std::collections::BTreeSet<String> =
+        entries.iter().filter_map(ref_names).collect();
+    if reference.is_none() && distinct_names.len() > 1 {
+        let listing = distinct_names
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let first = distinct_names.iter().next().cloned().unwrap_or_default();
+        return Err(ImageError::new(
+            input,
+            "index.json",
+            format!("the layout holds several images ({listing}); name one, e.g. oci:PATH:{first}"),
+        ));
+    }
     let mut candidates = Vec::new();
     collect_manifests(input, files.as_ref(), entries, None, 0, &mut candidates)?;
 
@@ -194,27 +225,6 @@ pub fn open(
         let platform =
             platform_of_descriptor(&candidate.descriptor).unwrap_or_else(|| image.platform.clone());
         loaded.push((platform, image));
-    }
-    let distinct_names: std::collections::BTreeSet<_> =
-        loaded.iter().filter_map(|(_, i)| i.name.clone()).collect();
-    if reference.is_none() && distinct_names.len() > 1 {
-        return Err(ImageError::new(
-            input,
-            "index.json",
-            format!(
-                "the layout holds several images ({}); name one, e.g. oci:PATH:{}",
-                distinct_names
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                distinct_names
-                    .iter()
-                    .next()
-                    .map(String::as_str)
-                    .unwrap_or("REF")
-            ),
-        ));
     }
     let chosen =
         choose(loaded, choice).map_err(|what| ImageError::new(input, "index.json", what))?;
