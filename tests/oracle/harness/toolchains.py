@@ -29,6 +29,21 @@ C_SUBJECTS = ("glibc2.36", "glibc2.31", "musl")
 
 C_FIXTURES = ("debian/libc6-bullseye", "debian/libc6-dev-bullseye", "debian/musl", "debian/musl-dev")
 
+# Real Go programs built by others (FACTS.md section 4): npm esbuild releases, fetched by tests/fixtures/fetch.sh.
+# `esbuild ENTRY --outdir=DIR --serve=HOST:PORT` resolves HOST with Go's resolver and listens on the address:
+# the address it prints (or fails to bind) tells which source answered. (fixture dir, Go release it was built
+# with, per tests/fixtures/README.md)
+ESBUILD_SUBJECT = "esbuild"
+ESBUILD = (
+    ("esbuild-0.8.30", "go1.15.5"),    # pre-1.16: dns,files without nsswitch.conf
+    ("esbuild-0.14.0", "go1.17.2"),    # 1.16+: files,dns
+    ("esbuild-0.19.12", "go1.20.12"),  # 1.18+ build info
+    ("esbuild-0.26.0", "go1.23.12"),   # 1.21+
+)
+# The scenarios they run in: what a Go program without cgo and without a GODEBUG does, nsswitch.conf missing,
+# without a hosts line, and with hosts lines in both orders.
+ESBUILD_SCENARIOS = ("missing", "no-hosts", "files-dns", "dns-files")
+
 
 class FetchError(Exception):
     pass
@@ -123,9 +138,22 @@ class Binary:
     go_version: Optional[str] = None        # from `go version -m`
     build_info: Optional[str] = None
     error: Optional[str] = None
+    serve: bool = False             # an esbuild release: look NAME up with --serve=NAME:PORT
+
+    def argv(self, name, port, workdir):
+        """The command line that makes this binary look NAME up."""
+        if self.serve:
+            # esbuild serves until stdin closes (observe.py holds it open briefly); `timeout` ends a server
+            # that ignores that (0.8.x).
+            out = Path(workdir) / "esbuild-out"
+            return ["timeout", "-k", "1", "2", self.path, str(Path(workdir) / "esbuild-entry.js"),
+                    "--outdir=%s" % out, "--log-level=info", "--serve=%s:%d" % (name, port)]
+        return self.argv_prefix + [self.path, name]
 
     @property
     def label(self):
+        if self.serve:
+            return "%s (npm, %s)" % (self.id.replace("-", " ", 1), self.go_version)
         if self.kind == "c":
             return {"glibc2.36": "C gcc (glibc 2.36)", "glibc2.31": "C gcc (glibc 2.31 loader)",
                     "musl": "C musl-gcc (musl 1.2.3)"}[self.libc]
@@ -144,6 +172,27 @@ def go_binaries(label):
             bid = "%s-cgo%d" % (label, int(cgo)) + ("-netdns%s" % netdns if netdns else "")
             out.append(Binary(bid, label, "go", "glibc2.36", cgo=cgo, embedded_netdns=netdns))
     return out
+
+
+def esbuild_binaries(fixtures):
+    """The esbuild releases as probe binaries (already built by others; path set when fetched)."""
+    out = []
+    for fixture, go_version in ESBUILD:
+        b = Binary(fixture, ESBUILD_SUBJECT, "go", "glibc2.36", cgo=False, go_version=go_version, serve=True)
+        b.path = str(Path(fixtures) / fixture / "esbuild")
+        out.append(b)
+    return out
+
+
+def fetch_esbuild(log):
+    """Fetch the esbuild fixtures (npm); returns the fixtures root."""
+    wanted = ["%s/esbuild" % fixture for fixture, _ in ESBUILD]
+    cmd = [str(FIXTURES_SCRIPTS / "fetch.sh")] + wanted
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
+    log.write("$ %s\n%s\n" % (" ".join(cmd), p.stdout))
+    if p.returncode != 0:
+        raise FetchError("fetch.sh %s failed:\n%s" % (" ".join(wanted), _tail(p.stdout)))
+    return fixtures_root()
 
 
 def c_binaries(subjects):
