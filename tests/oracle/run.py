@@ -142,6 +142,8 @@ def fetch_and_build(go_labels, c_subjects, esbuild, defaults, work, skips, log):
                 fx / "debian/libc6-bullseye/lib/x86_64-linux-gnu/libc.so.6"),
                 toolchains.glibc231_paths(fx)[0].relative_to(fx))
             info["musl"] = "Debian bookworm musl-dev via musl-gcc specs, static"
+            info["glibc2.36-nss"] = ("host gcc, glibc 2.36, LD_LIBRARY_PATH to Debian bookworm's NSS modules: %s"
+                                     % ", ".join(sorted(Path(p).name for p in toolchains.nss_modules(fx))))
         with lock:
             for s in c_subjects:
                 if s in info:
@@ -207,12 +209,12 @@ def make_plan(built, scenarios, work, strace):
                 continue
             # esbuild serves until its stdin closes: hold it open long enough to resolve and listen.
             base = {"etc": str(etc_root / sc.id), "stdin_hold": 0.5 if b.serve else None}
-            env = {"GODEBUG": sc.godebug} if sc.godebug else {}
+            env = dict(b.env, **({"GODEBUG": sc.godebug} if sc.godebug else {}))
             if b.kind == "go":
                 godebug = S.debug_godebug(sc.godebug, b.embedded_netdns)
                 tasks.append(dict(base, key="%s|%s|debug" % (b.id, sc.id),
                                   argv=b.argv(S.IN_BOTH, next(ports), work),
-                                  env={"GODEBUG": godebug}, godebug=godebug))
+                                  env=dict(b.env, GODEBUG=godebug), godebug=godebug))
             for name in S.NAMES:
                 key = "%s|%s|%s" % (b.id, sc.id, name)
                 tasks.append(dict(base, key=key, argv=b.argv(name, next(ports), work), env=env, strace=True,

@@ -221,13 +221,33 @@ def strace_events(lines):
     return events
 
 
+def nss_service(path):
+    """libnss_mdns4_minimal.so.2 -> mdns4_minimal."""
+    m = re.match(r"libnss_(\w+)\.so\.2$", os.path.basename(path))
+    return m.group(1) if m else None
+
+
 def source_sequence(events):
-    """The order in which /etc/hosts and DNS were first consulted: e.g. ["files", "dns"]."""
+    """The order in which sources were first consulted: /etc/hosts opened ("files"), a packet to port 53
+    ("dns"), and an NSS module other than files/dns loaded ("mdns4_minimal", ...): glibc loads a module when
+    the lookup reaches its service (nss/nss_module.c), so the load marks the call. E.g. ["files", "dns"]."""
     seq = []
-    for kind, _ in events:
-        if kind in ("files", "dns") and kind not in seq:
+    for kind, detail in events:
+        if kind == "nss":
+            path, ok = detail
+            kind = nss_service(path) if ok else None
+            if kind in (None, "files", "dns"):
+                continue  # files and dns show themselves by what they do
+        if kind not in ("libc",) and kind not in seq:
             seq.append(kind)
     return seq
+
+
+def files_and_dns(order):
+    """The order as the answers can show it: without the NSS services that answered nothing."""
+    if order is None:
+        return None
+    return ",".join(s for s in order.split(",") if s in ("files", "dns"))
 
 
 def nss_modules(events):
@@ -366,9 +386,9 @@ def derive(binary, runs, strace_available):
                     mods[k] = v
         obs["nss"] = mods
         obs["libc_seen"] = any(k == "libc" for e in events.values() for k, _ in e)
-        if a_order and s_order and a_order != s_order:
+        if a_order and s_order and a_order != files_and_dns(s_order):
             obs["problems"].append("answers say %s, strace says %s" % (a_order, s_order))
-    libc_order = a_order or s_order
+    libc_order = s_order or a_order
     obs["libc_order"] = libc_order
 
     if binary["kind"] == "c":

@@ -25,9 +25,12 @@ DEFAULT_GO = ("go1.15", "go1.19", "go1.21.13", "go1.27.3")
 FULL_GO = ("go1.15", "go1.19", "go1.21.13", "go1.22.10", "go1.23.9", "go1.24.11", "go1.25.5", "go1.26.6",
            "go1.27.3")
 # C subjects: the libc each probe runs against (and the image group it is packed into).
-C_SUBJECTS = ("glibc2.36", "glibc2.31", "musl")
+# glibc2.36-nss: the glibc 2.36 probe with real NSS modules it can load (nss-mdns, nss-myhostname,
+# nss-resolve from Debian bookworm, found through LD_LIBRARY_PATH; its images hold them in the Debian paths).
+C_SUBJECTS = ("glibc2.36", "glibc2.36-nss", "glibc2.31", "musl")
 
 C_FIXTURES = ("debian/libc6-bullseye", "debian/libc6-dev-bullseye", "debian/musl", "debian/musl-dev")
+NSS_FIXTURES = ("debian/libnss-mdns", "debian/libnss-myhostname", "debian/libnss-resolve")
 
 # Real Go programs built by others (FACTS.md section 4): npm esbuild releases, fetched by tests/fixtures/fetch.sh.
 # `esbuild ENTRY --outdir=DIR --serve=HOST:PORT` resolves HOST with Go's resolver and listens on the address:
@@ -92,12 +95,28 @@ def fetch_go(label, log):
 
 def fetch_c(log):
     """Fetch the Debian pieces the C probes need; returns the fixtures root."""
-    cmd = [str(FIXTURES_SCRIPTS / "fetch.sh")] + list(C_FIXTURES)
+    wanted = list(C_FIXTURES + NSS_FIXTURES)
+    cmd = [str(FIXTURES_SCRIPTS / "fetch.sh")] + wanted
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
     log.write("$ %s\n%s\n" % (" ".join(cmd), p.stdout))
     if p.returncode != 0:
-        raise FetchError("fetch.sh %s failed:\n%s" % (" ".join(C_FIXTURES), _tail(p.stdout)))
+        raise FetchError("fetch.sh %s failed:\n%s" % (" ".join(wanted), _tail(p.stdout)))
     return fixtures_root()
+
+
+def nss_modules(fixtures):
+    """{path in the image (Debian's): file} for every libnss_*.so.2 of the NSS fixtures."""
+    out = {}
+    for fixture in NSS_FIXTURES:
+        root = Path(fixtures) / fixture
+        for path in sorted(root.glob("lib/x86_64-linux-gnu/libnss_*.so.2")) + sorted(
+                root.glob("usr/lib/x86_64-linux-gnu/libnss_*.so.2")):
+            real = resolve_in_root(root, path.relative_to(root))
+            if real.is_file():
+                out[str(path.relative_to(root))] = real
+    if not out:
+        raise FetchError("no libnss_*.so.2 in %s" % ", ".join(NSS_FIXTURES))
+    return out
 
 
 def resolve_in_root(root, rel):
@@ -135,6 +154,7 @@ class Binary:
     embedded_netdns: Optional[str] = None  # Go: the //go:debug netdns=... default compiled in
     path: Optional[str] = None
     argv_prefix: List[str] = field(default_factory=list)  # e.g. the glibc 2.31 loader invocation
+    env: dict = field(default_factory=dict)  # added to every run's environment (LD_LIBRARY_PATH for NSS modules)
     go_version: Optional[str] = None        # from `go version -m`
     build_info: Optional[str] = None
     error: Optional[str] = None
@@ -155,7 +175,8 @@ class Binary:
         if self.serve:
             return "%s (npm, %s)" % (self.id.replace("-", " ", 1), self.go_version)
         if self.kind == "c":
-            return {"glibc2.36": "C gcc (glibc 2.36)", "glibc2.31": "C gcc (glibc 2.31 loader)",
+            return {"glibc2.36": "C gcc (glibc 2.36)", "glibc2.36-nss": "C gcc (glibc 2.36 + NSS modules)",
+                    "glibc2.31": "C gcc (glibc 2.31 loader)",
                     "musl": "C musl-gcc (musl 1.2.3)"}[self.libc]
         s = "%s cgo=%d" % (self.subject, 1 if self.cgo else 0)
         if self.embedded_netdns:
@@ -281,8 +302,15 @@ def build_c(b, fixtures, work):
     out = Path(work) / "bin" / b.id
     out.parent.mkdir(parents=True, exist_ok=True)
     src = str(ORACLE_SRC / "lookup.c")
-    if b.libc == "glibc2.36":
+    if b.libc in ("glibc2.36", "glibc2.36-nss"):
         cmd = ["gcc", "-O2", "-s", "-o", str(out), src]
+        if b.libc == "glibc2.36-nss":
+            # glibc dlopens libnss_<service>.so.2 through the usual search, LD_LIBRARY_PATH first.
+            mods = Path(work) / "nss-modules"
+            mods.mkdir(exist_ok=True)
+            for image_path, real in nss_modules(fixtures).items():
+                shutil.copy(real, mods / Path(image_path).name)
+            b.env = {"LD_LIBRARY_PATH": str(mods)}
     elif b.libc == "glibc2.31":
         # The host's gcc links against the host's glibc 2.36 by default, and the result needs GLIBC_2.34
         # (__libc_start_main), which 2.31 lacks. Link against bullseye's 2.31 instead: its crt files
