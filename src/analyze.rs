@@ -86,9 +86,13 @@ pub fn analyze(image: &Image, options: &WalkOptions) -> Result<ImageAnalysis, Im
 fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> ImageAnalysis {
     let glibc_view = facts.nsswitch.view_as_glibc(facts.libc.glibc_version);
     let musl = libc::predict_musl();
+    let nss_context = libc::NssContext {
+        modules: facts.nss_modules.clone(),
+        mdns_allow: facts.mdns_allow,
+    };
     let glibc = glibc_view
         .clone()
-        .and_then(|view| libc::predict_glibc(facts.libc.glibc_version, &view));
+        .and_then(|view| libc::predict_glibc(facts.libc.glibc_version, &view, &nss_context));
     let nsswitch_view = match facts.libc.glibc_version {
         Some(_) => glibc_view.clone(),
         None => facts

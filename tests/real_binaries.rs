@@ -16,14 +16,25 @@ fn musl_layer() -> LayerSpec {
         .file("etc/hosts", "127.0.0.1 localhost\n10.1.2.3 myhost.test\n")
 }
 
-/// glibc 2.31 from Debian bullseye's libc6 package, laid out as that package does.
+/// glibc 2.31 from Debian bullseye's libc6 package, laid out as that package does, with its NSS modules
+/// for files and dns (before glibc 2.34 they are not built into libc: without them glibc skips both).
 fn glibc_231_layer() -> Option<LayerSpec> {
-    let libc = fixture("debian/libc6-bullseye/lib/x86_64-linux-gnu/libc-2.31.so")?;
-    let ld = fixture("debian/libc6-bullseye/lib/x86_64-linux-gnu/ld-2.31.so")?;
+    let dir = "debian/libc6-bullseye/lib/x86_64-linux-gnu";
+    let libc = fixture(&format!("{dir}/libc-2.31.so"))?;
+    let ld = fixture(&format!("{dir}/ld-2.31.so"))?;
+    let nss_files = fixture(&format!("{dir}/libnss_files-2.31.so"))?;
+    let nss_dns = fixture(&format!("{dir}/libnss_dns-2.31.so"))?;
     Some(
         LayerSpec::new()
             .exe("lib/x86_64-linux-gnu/libc-2.31.so", libc)
             .symlink("lib/x86_64-linux-gnu/libc.so.6", "libc-2.31.so")
+            .exe("lib/x86_64-linux-gnu/libnss_files-2.31.so", nss_files)
+            .symlink(
+                "lib/x86_64-linux-gnu/libnss_files.so.2",
+                "libnss_files-2.31.so",
+            )
+            .exe("lib/x86_64-linux-gnu/libnss_dns-2.31.so", nss_dns)
+            .symlink("lib/x86_64-linux-gnu/libnss_dns.so.2", "libnss_dns-2.31.so")
             .exe("lib/x86_64-linux-gnu/ld-2.31.so", ld)
             .symlink(
                 "lib64/ld-linux-x86-64.so.2",
@@ -259,11 +270,18 @@ fn a_cgo_binary_on_glibc_2_31_without_nsswitch() {
     let (code, image) = scan_as(&spec, Format::OciArchive);
     assert_eq!(image["libc"]["kind"], "glibc");
     assert_eq!(image["libc"]["version"], "2.31");
+    // glibc 2.31's default `dns [!UNAVAIL=return] files`: /etc/hosts only when no DNS server answers.
+    assert_eq!(image["libc"]["order"], "dns");
     // Go 1.19 decides itself (files,dns) although glibc 2.31 would ask DNS first: NSL004 is about C programs.
     assert_eq!(binary_summary(&image)["order"], "files,dns");
     assert_eq!(
         rules_and_paths(&image),
         pairs(&[("NSL004", "/etc/nsswitch.conf")])
+    );
+    let message = image["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("asks DNS and reads /etc/hosts only when no DNS server answers"),
+        "{message}"
     );
     assert_eq!(code, 0, "NSL004 is a warning");
 }
@@ -282,7 +300,10 @@ fn a_cgo_binary_hands_unknown_sources_to_glibc() {
         LayerSpec::new().exe("usr/sbin/runc", runc),
     ]);
     let (_, image) = scan_as(&spec, Format::Docker);
-    assert_eq!(binary_summary(&image)["order"], "cgo:files,resolve,dns");
+    // The image has no libnss_resolve.so.2: glibc skips resolve (UNAVAIL, which [!UNAVAIL=return] lets
+    // through) and goes on to dns, as tests/oracle observes.
+    assert_eq!(binary_summary(&image)["order"], "cgo:files,dns");
+    assert_eq!(image["libc"]["order"], "files,dns");
     assert_eq!(rules_and_paths(&image), vec![]);
 }
 

@@ -9,7 +9,7 @@ use crate::probes::FileFact;
 use crate::rootfs::{NodeKind, Rootfs, Unresolved};
 use crate::walk::LayerScan;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -89,6 +89,10 @@ pub struct ImageFacts {
     /// The layer that put `/etc/nsswitch.conf` (or what it links to) there.
     pub nsswitch_layer: Option<String>,
     pub mdns_allow: bool,
+    /// NSS service name (`files`, `dns`, `mdns4_minimal`, `resolve`, ...) → path of the image's
+    /// `libnss_<name>.so.2` (a regular file, symlinks followed) in a directory glibc's loader searches; the
+    /// first one in search order when there are several.
+    pub nss_modules: BTreeMap<String, String>,
     pub env: ResolverEnv,
     pub elf_files: Vec<ElfFile>,
     pub skipped: Vec<Skipped>,
@@ -203,11 +207,13 @@ pub fn gather(
     let libc = libc_facts(fs, glibc_seen, glibc_from_dpkg, musl_version);
     let (nsswitch, nsswitch_layer) = nsswitch_file(fs, &observations, &digest);
     let mdns_allow = fs.resolve("etc/mdns.allow").is_ok();
+    let nss_modules = nss_modules(fs);
     ImageFacts {
         libc,
         nsswitch,
         nsswitch_layer,
         mdns_allow,
+        nss_modules,
         env: ResolverEnv::from_env(env),
         elf_files,
         skipped,
@@ -256,6 +262,71 @@ fn nsswitch_file(
             ),
         },
     }
+}
+
+/// The directories glibc's loader searches for an NSS module it dlopens (`libnss_<name>.so.2`), in the
+/// order a Debian-like image's /etc/ld.so.cache and the loader's built-in system directories give:
+/// multiarch directories (`lib/x86_64-linux-gnu`, `usr/lib/aarch64-linux-gnu`, ...) first, then `lib64`,
+/// `lib`, `usr/lib64`, `usr/lib`, `usr/local/lib`. The image's ld.so.cache and LD_LIBRARY_PATH are not read.
+fn library_dirs(fs: &Rootfs) -> Vec<String> {
+    // Triplets Debian and Ubuntu use, for directories a layer creates only implicitly (no entry of their own).
+    const TRIPLETS: [&str; 8] = [
+        "x86_64-linux-gnu",
+        "aarch64-linux-gnu",
+        "i386-linux-gnu",
+        "arm-linux-gnueabihf",
+        "arm-linux-gnueabi",
+        "powerpc64le-linux-gnu",
+        "s390x-linux-gnu",
+        "riscv64-linux-gnu",
+    ];
+    let mut dirs: Vec<String> = Vec::new();
+    for base in ["lib", "usr/lib"] {
+        let listed = fs
+            .list_dir(base)
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| name.contains("-linux-"));
+        for name in listed.chain(TRIPLETS.iter().map(|t| t.to_string())) {
+            let dir = format!("{base}/{name}");
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    dirs.extend(
+        ["lib64", "lib", "usr/lib64", "usr/lib", "usr/local/lib"]
+            .iter()
+            .map(|d| d.to_string()),
+    );
+    dirs
+}
+
+/// Every `libnss_<name>.so.2` of the library directories that resolves to a regular file: the NSS
+/// modules glibc can load (nss/nss_module.c dlopens `libnss_<name>.so.2`).
+fn nss_modules(fs: &Rootfs) -> BTreeMap<String, String> {
+    let mut modules = BTreeMap::new();
+    for dir in library_dirs(fs) {
+        for (name, _) in fs.list_dir(&dir) {
+            let Some(service) = name
+                .strip_prefix("libnss_")
+                .and_then(|rest| rest.strip_suffix(".so.2"))
+            else {
+                continue;
+            };
+            if service.is_empty() {
+                continue;
+            }
+            let path = format!("{dir}/{name}");
+            if matches!(fs.resolve(&path), Ok((_, node)) if matches!(node.kind, NodeKind::File { .. }))
+            {
+                modules
+                    .entry(service.to_string())
+                    .or_insert_with(|| format!("/{path}"));
+            }
+        }
+    }
+    modules
 }
 
 /// Loader names by C library. The musl loader is `ld-musl-<arch>.so.1`; glibc's vary by architecture.

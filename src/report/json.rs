@@ -13,6 +13,28 @@ pub fn render(reports: &[ImageReport]) -> String {
     text
 }
 
+/// `images[].libc`: what the C library is and what it does for programs that resolve through it.
+/// `order` is glibc's or musl's effective order for an ordinary name with DNS reachable (`files,dns`, `dns`,
+/// ...; `null` without a C library or when it cannot be predicted, `trace` then says why); `nss_modules`
+/// the image's `libnss_*.so.2` that glibc can load.
+fn libc(report: &ImageReport) -> Value {
+    let a = &report.analysis;
+    let facts = &a.facts;
+    let (order, trace) = match &a.libc_prediction {
+        Some(Ok(p)) => (Value::String(p.order.to_string()), p.trace.clone()),
+        Some(Err(why)) => (Value::Null, vec![why.clone()]),
+        None => (Value::Null, Vec::new()),
+    };
+    json!({
+        "kind": facts.libc.kind,
+        "version": facts.libc.version,
+        "evidence": facts.libc.evidence,
+        "order": order,
+        "trace": trace,
+        "nss_modules": facts.nss_modules.values().collect::<Vec<_>>(),
+    })
+}
+
 fn image(report: &ImageReport) -> Value {
     let a = &report.analysis;
     let facts = &a.facts;
@@ -54,7 +76,7 @@ fn image(report: &ImageReport) -> Value {
         "name": a.name,
         "digest": a.manifest_digest,
         "platform": a.platform.to_string(),
-        "libc": { "kind": facts.libc.kind, "version": facts.libc.version, "evidence": facts.libc.evidence },
+        "libc": libc(report),
         "nsswitch": {
             "present": !matches!(facts.nsswitch, NsswitchFile::Missing),
             "hosts": hosts,

@@ -53,7 +53,7 @@ def parse_args(argv):
                     % (", ".join(toolchains.FULL_GO), ", ".join(toolchains.DEFAULT_GO)))
     ap.add_argument("--only", metavar="LIST",
                     help="comma-separated subjects: Go toolchain labels (go1.15, go1.21.13, ...) and/or %s"
-                    % ", ".join(toolchains.C_SUBJECTS))
+                    % ", ".join(toolchains.C_SUBJECTS + (toolchains.ESBUILD_SUBJECT,)))
     ap.add_argument("--scenarios", metavar="LIST", help="comma-separated scenario ids (default: all)")
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--nsslint", metavar="PATH", help="the nsslint binary whose predictions are checked")
@@ -83,7 +83,7 @@ class Skips:
             self.fatal.append(what)
 
 
-def fetch_and_build(go_labels, c_subjects, defaults, work, skips, log):
+def fetch_and_build(go_labels, c_subjects, esbuild, defaults, work, skips, log):
     """Fetch toolchains in parallel (network), build with at most two builds at a time (2 cores)."""
     fixtures = toolchains.fixtures_root()
     cache = fixtures / "oracle" / "gocache"
@@ -142,25 +142,48 @@ def fetch_and_build(go_labels, c_subjects, defaults, work, skips, log):
                 fx / "debian/libc6-bullseye/lib/x86_64-linux-gnu/libc.so.6"),
                 toolchains.glibc231_paths(fx)[0].relative_to(fx))
             info["musl"] = "Debian bookworm musl-dev via musl-gcc specs, static"
+            info["glibc2.36-nss"] = ("host gcc, glibc 2.36, LD_LIBRARY_PATH to Debian bookworm's NSS modules: %s"
+                                     % ", ".join(sorted(Path(p).name for p in toolchains.nss_modules(fx))))
         with lock:
             for s in c_subjects:
                 if s in info:
                     subjects_info[s] = info[s]
 
+    def esbuild_job():
+        try:
+            fx = toolchains.fetch_esbuild(log)
+        except (FetchError, subprocess.TimeoutExpired, OSError) as e:
+            skips.add(toolchains.ESBUILD_SUBJECT, "npm esbuild releases not fetchable: %s" % e,
+                      toolchains.ESBUILD_SUBJECT in defaults)
+            return
+        with lock:
+            for b in toolchains.esbuild_binaries(fx):
+                built.append(b)
+            subjects_info[toolchains.ESBUILD_SUBJECT] = "npm esbuild releases, run as `esbuild ENTRY " \
+                "--outdir=DIR --serve=NAME:PORT`: %s" % ", ".join(
+                    "%s (%s)" % (f, v) for f, v in toolchains.ESBUILD)
+
     jobs = [threading.Thread(target=go_job, args=(lbl,)) for lbl in go_labels]
     if c_subjects:
         jobs.append(threading.Thread(target=c_job))
+    if esbuild:
+        jobs.append(threading.Thread(target=esbuild_job))
     for t in jobs:
         t.start()
     for t in jobs:
         t.join()
-    order = {lbl: i for i, lbl in enumerate(list(go_labels) + list(toolchains.C_SUBJECTS))}
-    built.sort(key=lambda b: (order[b.subject], b.embedded_netdns or "", b.cgo or False))
+    order = {lbl: i for i, lbl in enumerate(list(go_labels) + [toolchains.ESBUILD_SUBJECT]
+                                            + list(toolchains.C_SUBJECTS))}
+    releases = {fixture: i for i, (fixture, _) in enumerate(toolchains.ESBUILD)}
+    built.sort(key=lambda b: (order[b.subject], b.embedded_netdns or "", b.cgo or False, releases.get(b.id, 0)))
     return built, subjects_info, fixtures
 
 
 def applicable(binary, scenario):
-    # GODEBUG is Go's: the C probes are run (and packed) only in the scenarios without it.
+    # GODEBUG is Go's: the C probes are run (and packed) only in the scenarios without it. The esbuild
+    # releases run where a program without cgo and GODEBUG shows its release's own order.
+    if binary.serve:
+        return scenario.id in toolchains.ESBUILD_SCENARIOS
     return binary.kind == "go" or not scenario.godebug
 
 
@@ -178,20 +201,23 @@ def make_plan(built, scenarios, work, strace):
     tasks = []
     logs = Path(work) / "strace"
     logs.mkdir(exist_ok=True)
+    (Path(work) / "esbuild-entry.js").write_text("export default 1\n")
+    ports = iter(range(20000, 60000))  # esbuild --serve: one port per run, all runs share one network namespace
     for b in built:
         for sc in scenarios:
             if not applicable(b, sc):
                 continue
-            base = {"etc": str(etc_root / sc.id)}
-            argv = b.argv_prefix + [b.path]
-            env = {"GODEBUG": sc.godebug} if sc.godebug else {}
+            # esbuild serves until its stdin closes: hold it open long enough to resolve and listen.
+            base = {"etc": str(etc_root / sc.id), "stdin_hold": 0.5 if b.serve else None}
+            env = dict(b.env, **({"GODEBUG": sc.godebug} if sc.godebug else {}))
             if b.kind == "go":
                 godebug = S.debug_godebug(sc.godebug, b.embedded_netdns)
-                tasks.append(dict(base, key="%s|%s|debug" % (b.id, sc.id), argv=argv + [S.IN_BOTH],
-                                  env={"GODEBUG": godebug}, godebug=godebug))
+                tasks.append(dict(base, key="%s|%s|debug" % (b.id, sc.id),
+                                  argv=b.argv(S.IN_BOTH, next(ports), work),
+                                  env=dict(b.env, GODEBUG=godebug), godebug=godebug))
             for name in S.NAMES:
                 key = "%s|%s|%s" % (b.id, sc.id, name)
-                tasks.append(dict(base, key=key, argv=argv + [name], env=env, strace=True,
+                tasks.append(dict(base, key=key, argv=b.argv(name, next(ports), work), env=env, strace=True,
                                   strace_log=str(logs / (key.replace("|", "_") + ".log"))))
     return {"work": str(work), "fakedns": str(toolchains.ORACLE_SRC / "fakedns.py"),
             "nxdomain": [S.FILE_ONLY], "lifetime": RUNNER_TIMEOUT + 60, "strace": strace, "tasks": tasks}
@@ -252,25 +278,11 @@ def norm(order):
     return None if order is None else str(order).replace(" ", "").lower()
 
 
-def compare(predicted, observed, nss):
-    """(agree?, note). Exact match, or a match once the prediction's NSS services that the run could not
-    load are dropped: a `hosts:` source whose libnss_X.so.2 does not exist (mdns4_minimal, myhostname,
-    resolve here) is skipped by glibc with status UNAVAIL, and no run can show it in the order."""
+def compare(predicted, observed):
+    """Agree? Exact match of the normalised orders. A service glibc cannot load is not in nsslint's effective
+    order (the model skips it, as glibc does), so there is nothing to forgive."""
     p, o = norm(predicted), norm(observed)
-    if p is None or o is None:
-        return False, None
-    if p == o:
-        return True, None
-    prefix = "cgo:" if p.startswith("cgo:") else ""
-    sources = p[len(prefix):].split(",")
-    missing = [s for s in sources if s not in ("files", "dns")
-               and "libnss_%s.so.2" % s in nss and nss["libnss_%s.so.2" % s] is None]
-    kept = [s for s in sources if s not in missing]
-    if missing and prefix + ",".join(kept) == o:
-        return True, ("nsslint's order %s also names %s; libnss_%s.so.2 is not there, so glibc skips it "
-                      "(UNAVAIL): compared as %s" % (predicted, ", ".join(missing), "/".join(missing),
-                                                       prefix + ",".join(kept)))
-    return False, None
+    return p is not None and o is not None and p == o
 
 
 def main(argv):
@@ -284,10 +296,11 @@ def main(argv):
 
     go_labels = list(toolchains.FULL_GO if args.full else toolchains.DEFAULT_GO)
     c_subjects = list(toolchains.C_SUBJECTS)
-    defaults = set(toolchains.DEFAULT_GO) | set(toolchains.C_SUBJECTS)
+    esbuild = True
+    defaults = set(toolchains.DEFAULT_GO) | set(toolchains.C_SUBJECTS) | {toolchains.ESBUILD_SUBJECT}
     if args.only:
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
-        known = set(toolchains.FULL_GO) | set(toolchains.C_SUBJECTS)
+        known = set(toolchains.FULL_GO) | set(toolchains.C_SUBJECTS) | {toolchains.ESBUILD_SUBJECT}
         unknown = [w for w in wanted if w not in known]
         if unknown:
             print("unknown subject(s): %s; known: %s" % (", ".join(unknown), ", ".join(sorted(known))),
@@ -295,6 +308,7 @@ def main(argv):
             return 2
         go_labels = [lbl for lbl in toolchains.FULL_GO if lbl in wanted]
         c_subjects = [s for s in toolchains.C_SUBJECTS if s in wanted]
+        esbuild = toolchains.ESBUILD_SUBJECT in wanted
         defaults &= set(wanted)
     scenarios = list(S.SCENARIOS)
     if args.scenarios:
@@ -317,8 +331,10 @@ def main(argv):
     try:
         phase = {}
         t = time.monotonic()
-        say("toolchains: %s; C: %s" % (", ".join(go_labels) or "none", ", ".join(c_subjects) or "none"))
-        built, subjects_info, fixtures = fetch_and_build(go_labels, c_subjects, defaults, work, skips, log)
+        say("toolchains: %s; C: %s; esbuild: %s" % (", ".join(go_labels) or "none",
+                                                     ", ".join(c_subjects) or "none", "yes" if esbuild else "no"))
+        built, subjects_info, fixtures = fetch_and_build(go_labels, c_subjects, esbuild, defaults, work, skips,
+                                                         log)
         phase["fetch+build"] = time.monotonic() - t
         say("built %d binaries in %.1f s" % (len(built), phase["fetch+build"]))
 
@@ -350,7 +366,8 @@ def main(argv):
                         runs[key[len(prefix):]] = r
                 if "debug" in runs:
                     runs["debug"]["godebug"] = S.debug_godebug(sc.godebug, b.embedded_netdns)
-                obs = observe.derive({"kind": b.kind, "cgo": b.cgo}, runs, bool(strace))
+                obs = observe.derive({"kind": b.kind, "cgo": b.cgo,
+                                      "answers": "esbuild" if b.serve else "lookup"}, runs, bool(strace))
                 state = matrix.ERROR if obs["problems"] else matrix.OBSERVED
                 cells[(b.id, sc.id)] = {"binary": b.id, "scenario": sc.id, "state": state,
                                         "observed": obs.get("effective"), "observation": obs}
@@ -395,16 +412,15 @@ def main(argv):
                         if cell["state"] == matrix.ERROR:
                             continue
                         if not found or pred is None:
-                            # A Go binary that links net must be reported; C probes only if nsslint predicts libc.
-                            cell["state"] = matrix.DISAGREE if b.kind == "go" else matrix.UNPREDICTED
-                            if b.kind == "go" and not found:
-                                cell["predicted"] = None
-                                cell["scan_note"] = "nsslint did not report %s" % images.image_path_of(b.id)
+                            # A Go binary that links net must be reported; a C probe's image must get a
+                            # libc.order.
+                            cell["state"] = matrix.DISAGREE
+                            cell["predicted"] = None
+                            cell["scan_note"] = ("nsslint did not report %s" % images.image_path_of(b.id)
+                                                 if b.kind == "go" else "nsslint gave no images[].libc.order")
                         else:
-                            ok, note = compare(pred, cell["observed"], cell["observation"].get("nss") or {})
+                            ok = compare(pred, cell["observed"])
                             cell["state"] = matrix.AGREE if ok else matrix.DISAGREE
-                            if note:
-                                cell["compare_note"] = note
             phase["pack+scan"] = time.monotonic() - t
 
         wall = time.monotonic() - t0
@@ -416,13 +432,13 @@ def main(argv):
                 if not c or c["state"] in (matrix.NA,):
                     continue
                 o = c.get("observation", {})
-                if c["state"] in (matrix.ERROR, matrix.DISAGREE) or o.get("notes") or c.get("compare_note"):
+                if c["state"] in (matrix.ERROR, matrix.DISAGREE) or o.get("notes"):
                     d = "- `%s` × `%s` (%s): observed `%s`" % (b.id, sc.id, c["state"], c.get("observed"))
                     if predict:
                         d += ", predicted `%s`" % c.get("predicted")
                     for p in o.get("problems", []) + ([c["scan_error"]] if c.get("scan_error") else []):
                         d += "\n  - problem: %s" % p
-                    for n in o.get("notes", []) + [c[k] for k in ("scan_note", "compare_note") if c.get(k)]:
+                    for n in o.get("notes", []) + [c[k] for k in ("scan_note",) if c.get(k)]:
                         d += "\n  - note: %s" % n
                     if o.get("netdns_lines"):
                         d += "\n  - netdns: %s" % " / ".join(o["netdns_lines"])
@@ -458,6 +474,7 @@ def main(argv):
                               "godebug": s.godebug} for s in scenarios],
                "binaries": [{"id": b.id, "label": b.label, "subject": b.subject, "kind": b.kind, "libc": b.libc,
                              "cgo": b.cgo, "embedded_netdns": b.embedded_netdns, "go_version": b.go_version,
+                             "argv": b.argv("NAME", 0, "WORK"),
                              "image_path": images.image_path_of(b.id), "build_info": b.build_info}
                             for b in built],
                "cells": [c for c in cells.values() if c["state"] != matrix.NA]}

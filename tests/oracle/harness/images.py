@@ -1,15 +1,15 @@
 """Packing a scenario's /etc, a libc and the probe binaries into docker-archive images for `nsslint scan`.
 
 One image per (libc group, scenario): group glibc2.36 holds every Go binary plus the gcc-built C probe (the
-Go binaries ran against the host's glibc 2.36, so that is the libc their image must show); glibc2.31 and musl
-hold their C probe. Layer 1 is the base (/etc and the libc files), layer 2 the binaries under
+Go binaries ran against the host's glibc 2.36, so that is the libc their image must show); glibc2.36-nss the
+same glibc plus the NSS modules its probe loaded; glibc2.31 and musl hold their C probe. Layer 1 is the base (/etc and the libc files), layer 2 the binaries under
 /usr/local/bin/<binary id>. The scenario's GODEBUG goes into the config's Env.
 """
 import os
 from pathlib import Path
 
 from . import dockerarchive
-from .toolchains import resolve_in_root
+from .toolchains import nss_modules, resolve_in_root
 
 BIN_DIR = "usr/local/bin"
 
@@ -26,13 +26,17 @@ def base_layer(group, scenario, fixtures):
     layer = dockerarchive.Layer("base: %s, %s" % (group, scenario.title))
     for name, content in scenario.etc_files().items():
         layer.add_file("etc/" + name, content.encode())
-    if group == "glibc2.36":
+    if group in ("glibc2.36", "glibc2.36-nss"):
         # The host's own glibc (Debian 12), laid out as Debian does: real files in lib/x86_64-linux-gnu,
         # the PT_INTERP path lib64/ld-linux-x86-64.so.2 an absolute symlink to the loader.
         layer.add_file("lib/x86_64-linux-gnu/libc.so.6", _host_file("/lib/x86_64-linux-gnu/libc.so.6"), 0o755)
         layer.add_file("lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", _host_file("/lib64/ld-linux-x86-64.so.2"),
                        0o755)
         layer.add_symlink("lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+        if group == "glibc2.36-nss":
+            # The NSS modules the probe ran with, where their Debian packages put them.
+            for image_path, real in nss_modules(fixtures).items():
+                layer.add_file(image_path, Path(real).read_bytes(), 0o644)
     elif group == "glibc2.31":
         # Debian 11's libc6 as unpacked by tests/fixtures/fetch.sh, symlinks as in the package.
         root = Path(fixtures) / "debian" / "libc6-bullseye"

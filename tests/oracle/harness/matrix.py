@@ -4,14 +4,17 @@
 AGREE, DISAGREE, ERROR, UNPREDICTED, OBSERVED, NA = "agree", "disagree", "error", "unpredicted", "observed", "n/a"
 
 
+SHORT = {"files": "F", "dns": "D", "mdns4_minimal": "m", "myhostname": "h", "resolve": "r"}
+
+
 def short(order):
-    """files,dns -> FD; cgo:files,dns -> cgo:FD; None -> ?"""
+    """files,dns -> FD; cgo:files,dns -> cgo:FD; files,mdns4_minimal,dns -> FmD; None -> ?; "" -> -"""
     if order is None:
         return "?"
     prefix = ""
     if order.startswith("cgo:"):
         prefix, order = "cgo:", order[4:]
-    return prefix + "".join({"files": "F", "dns": "D"}.get(p, p) for p in order.split(",") if p)
+    return prefix + ("".join(SHORT.get(p, "[%s]" % p) for p in order.split(",") if p) or "-")
 
 
 def cell_text(cell):
@@ -41,7 +44,8 @@ def text_table(rows, scenarios, cells, predict):
         out.append("%-*s  %s" % (label_w, lbl, "  ".join(
             cell_text(cells.get((bid, sid), {"state": NA})).ljust(w) for sid, w in zip(heads, widths))))
     out.append("")
-    out.append("F = /etc/hosts, D = DNS, in the order consulted; cgo:XY = Go handed the lookup to libc, which did XY; "
+    out.append("F = /etc/hosts, D = DNS, m/h/r = the NSS module mdns4_minimal/myhostname/resolve was loaded and "
+               "called, in the order consulted; cgo:XY = Go handed the lookup to libc, which did XY; "
                ". = not applicable; ERR = the run failed (details below)")
     if predict:
         out.append("OBS!PRED = nsslint predicted PRED but the runtime did OBS; OBS? = nsslint made no prediction")

@@ -18,10 +18,12 @@ import fcntl
 import json
 import os
 import re
+import signal
 import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -44,7 +46,41 @@ def _lo_up():
         fcntl.ioctl(s.fileno(), SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
 
 
-MOUNT_AND_EXEC = 'mount --bind "$1" /etc || exit 125; shift; exec "$@"'
+# The scenario's /etc over /etc, and an empty /run as in a container: no system bus, no systemd-resolved or
+# avahi-daemon socket of the host reaches an NSS module.
+MOUNT_AND_EXEC = ('mount --bind "$1" /etc || exit 125; mount -t tmpfs -o size=1m none /run || exit 125; '
+                  'shift; exec "$@"')
+
+
+class _HeldStdin:
+    """A pipe for a child's stdin whose write end closes HOLD seconds after the child started: a server that
+    stops when its stdin closes (esbuild --serve) has time to resolve its host and listen, then ends."""
+
+    def __init__(self, hold):
+        self.hold = hold
+        self.read_end, self._write_end = os.pipe()
+        self._lock = threading.Lock()
+        self._timer = None
+
+    def started(self):
+        os.close(self.read_end)
+        self.read_end = None
+        self._timer = threading.Timer(self.hold, self._close_write)
+        self._timer.start()
+
+    def _close_write(self):
+        with self._lock:
+            if self._write_end is not None:
+                os.close(self._write_end)
+                self._write_end = None
+
+    def close(self):
+        if self._timer:
+            self._timer.cancel()
+        self._close_write()
+        if self.read_end is not None:
+            os.close(self.read_end)
+            self.read_end = None
 
 
 def _run_task(task, strace):
@@ -60,17 +96,30 @@ def _run_task(task, strace):
     env.update(task.get("env") or {})
     res = {"key": task["key"]}
     t0 = time.monotonic()
+    held = _HeldStdin(task["stdin_hold"]) if task.get("stdin_hold") else None
+    p = None
     try:
-        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TASK_TIMEOUT)
-        res.update(rc=p.returncode, stdout=p.stdout.decode(errors="replace")[-20000:],
-                   stderr=p.stderr.decode(errors="replace")[-20000:])
-    except subprocess.TimeoutExpired as e:
+        p = subprocess.Popen(cmd, env=env, stdin=held.read_end if held else subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        if held:
+            held.started()
+        out, err = p.communicate(timeout=TASK_TIMEOUT)
+        res.update(rc=p.returncode, stdout=out.decode(errors="replace")[-20000:],
+                   stderr=err.decode(errors="replace")[-20000:])
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
         res.update(rc=None, error="timed out after %d s" % TASK_TIMEOUT,
-                   stdout=(e.stdout or b"").decode(errors="replace")[-20000:],
-                   stderr=(e.stderr or b"").decode(errors="replace")[-20000:])
+                   stdout=(out or b"").decode(errors="replace")[-20000:],
+                   stderr=(err or b"").decode(errors="replace")[-20000:])
+    except OSError as e:
+        res.update(rc=None, error="could not start: %s" % e, stdout="", stderr="")
+    finally:
+        if held:
+            held.close()
     res["seconds"] = round(time.monotonic() - t0, 3)
     if res.get("rc") == 125:
-        res["error"] = "mount --bind %s /etc failed: %s" % (task["etc"], res["stderr"].strip())
+        res["error"] = "mount --bind %s /etc (or tmpfs on /run) failed: %s" % (task["etc"], res["stderr"].strip())
     if log:
         try:
             res["strace"] = strace_relevant(Path(log).read_text(errors="replace"))
@@ -172,13 +221,33 @@ def strace_events(lines):
     return events
 
 
+def nss_service(path):
+    """libnss_mdns4_minimal.so.2 -> mdns4_minimal."""
+    m = re.match(r"libnss_(\w+)\.so\.2$", os.path.basename(path))
+    return m.group(1) if m else None
+
+
 def source_sequence(events):
-    """The order in which /etc/hosts and DNS were first consulted: e.g. ["files", "dns"]."""
+    """The order in which sources were first consulted: /etc/hosts opened ("files"), a packet to port 53
+    ("dns"), and an NSS module other than files/dns loaded ("mdns4_minimal", ...): glibc loads a module when
+    the lookup reaches its service (nss/nss_module.c), so the load marks the call. E.g. ["files", "dns"]."""
     seq = []
-    for kind, _ in events:
-        if kind in ("files", "dns") and kind not in seq:
+    for kind, detail in events:
+        if kind == "nss":
+            path, ok = detail
+            kind = nss_service(path) if ok else None
+            if kind in (None, "files", "dns"):
+                continue  # files and dns show themselves by what they do
+        if kind not in ("libc",) and kind not in seq:
             seq.append(kind)
     return seq
+
+
+def files_and_dns(order):
+    """The order as the answers can show it: without the NSS services that answered nothing."""
+    if order is None:
+        return None
+    return ",".join(s for s in order.split(",") if s in ("files", "dns"))
 
 
 def nss_modules(events):
@@ -211,23 +280,36 @@ def go_order(text, name):
     return None
 
 
-def answer_of(run, name):
+def _classify(name, addrs):
+    if not addrs:
+        return "empty"
+    if addrs == [S.HOSTS_ADDR.get(name)]:
+        return "files"
+    if addrs == [S.DNS_ADDR]:
+        return "dns"
+    return "other:" + " ".join(addrs)
+
+
+# esbuild --serve=NAME:PORT prints the address it listens on (" > Local: http://127.9.9.9:20001/") or the
+# one it could not bind ("listen tcp 10.1.2.3:20001: bind: cannot assign requested address": /etc/hosts'
+# addresses are not on the namespace's lo).
+_ESBUILD_ADDR = re.compile(r"(?:listen tcp |http://)(\d+\.\d+\.\d+\.\d+):\d+")
+
+
+def answer_of(run, name, style="lookup"):
     """What the probe printed for NAME: "files" (the /etc/hosts address), "dns" (the fake DNS address),
     "fail" (an error), "empty" (no address and no error: Go 1.19 and older with `hosts: files` and a name
-    not in /etc/hosts; 1.21 returns "no such host"), or "other:<addresses>"."""
+    not in /etc/hosts; 1.21 returns "no such host"), or "other:<addresses>". STYLE "esbuild": read the
+    address esbuild --serve listened on or failed to bind."""
     if run.get("error"):
         return "fail"
+    if style == "esbuild":
+        addrs = sorted(set(_ESBUILD_ADDR.findall(run.get("stdout", "") + run.get("stderr", ""))))
+        return _classify(name, addrs) if addrs else "fail"
     for line in run.get("stdout", "").splitlines():
         parts = line.split()
         if parts and parts[0] == name:
-            addrs = parts[1:]
-            if not addrs:
-                return "empty"
-            if addrs == [S.HOSTS_ADDR.get(name)]:
-                return "files"
-            if addrs == [S.DNS_ADDR]:
-                return "dns"
-            return "other:" + " ".join(addrs)
+            return _classify(name, parts[1:])
     return "fail"
 
 
@@ -282,7 +364,7 @@ def derive(binary, runs, strace_available):
     for key, run in runs.items():
         if run.get("error"):
             obs["problems"].append("%s run: %s" % (key, run["error"]))
-    answers = {n: answer_of(runs[n], n) for n in S.NAMES if n in runs}
+    answers = {n: answer_of(runs[n], n, binary.get("answers", "lookup")) for n in S.NAMES if n in runs}
     obs["answers"] = answers
     for n, a in answers.items():
         if a == "empty":
@@ -304,9 +386,9 @@ def derive(binary, runs, strace_available):
                     mods[k] = v
         obs["nss"] = mods
         obs["libc_seen"] = any(k == "libc" for e in events.values() for k, _ in e)
-        if a_order and s_order and a_order != s_order:
+        if a_order and s_order and a_order != files_and_dns(s_order):
             obs["problems"].append("answers say %s, strace says %s" % (a_order, s_order))
-    libc_order = a_order or s_order
+    libc_order = s_order or a_order
     obs["libc_order"] = libc_order
 
     if binary["kind"] == "c":

@@ -25,9 +25,27 @@ DEFAULT_GO = ("go1.15", "go1.19", "go1.21.13", "go1.27.3")
 FULL_GO = ("go1.15", "go1.19", "go1.21.13", "go1.22.10", "go1.23.9", "go1.24.11", "go1.25.5", "go1.26.6",
            "go1.27.3")
 # C subjects: the libc each probe runs against (and the image group it is packed into).
-C_SUBJECTS = ("glibc2.36", "glibc2.31", "musl")
+# glibc2.36-nss: the glibc 2.36 probe with real NSS modules it can load (nss-mdns, nss-myhostname,
+# nss-resolve from Debian bookworm, found through LD_LIBRARY_PATH; its images hold them in the Debian paths).
+C_SUBJECTS = ("glibc2.36", "glibc2.36-nss", "glibc2.31", "musl")
 
 C_FIXTURES = ("debian/libc6-bullseye", "debian/libc6-dev-bullseye", "debian/musl", "debian/musl-dev")
+NSS_FIXTURES = ("debian/libnss-mdns", "debian/libnss-myhostname", "debian/libnss-resolve")
+
+# Real Go programs built by others (FACTS.md section 4): npm esbuild releases, fetched by tests/fixtures/fetch.sh.
+# `esbuild ENTRY --outdir=DIR --serve=HOST:PORT` resolves HOST with Go's resolver and listens on the address:
+# the address it prints (or fails to bind) tells which source answered. (fixture dir, Go release it was built
+# with, per tests/fixtures/README.md)
+ESBUILD_SUBJECT = "esbuild"
+ESBUILD = (
+    ("esbuild-0.8.30", "go1.15.5"),    # pre-1.16: dns,files without nsswitch.conf
+    ("esbuild-0.14.0", "go1.17.2"),    # 1.16+: files,dns
+    ("esbuild-0.19.12", "go1.20.12"),  # 1.18+ build info
+    ("esbuild-0.26.0", "go1.23.12"),   # 1.21+
+)
+# The scenarios they run in: what a Go program without cgo and without a GODEBUG does, nsswitch.conf missing,
+# without a hosts line, and with hosts lines in both orders.
+ESBUILD_SCENARIOS = ("missing", "no-hosts", "files-dns", "dns-files")
 
 
 class FetchError(Exception):
@@ -77,12 +95,28 @@ def fetch_go(label, log):
 
 def fetch_c(log):
     """Fetch the Debian pieces the C probes need; returns the fixtures root."""
-    cmd = [str(FIXTURES_SCRIPTS / "fetch.sh")] + list(C_FIXTURES)
+    wanted = list(C_FIXTURES + NSS_FIXTURES)
+    cmd = [str(FIXTURES_SCRIPTS / "fetch.sh")] + wanted
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
     log.write("$ %s\n%s\n" % (" ".join(cmd), p.stdout))
     if p.returncode != 0:
-        raise FetchError("fetch.sh %s failed:\n%s" % (" ".join(C_FIXTURES), _tail(p.stdout)))
+        raise FetchError("fetch.sh %s failed:\n%s" % (" ".join(wanted), _tail(p.stdout)))
     return fixtures_root()
+
+
+def nss_modules(fixtures):
+    """{path in the image (Debian's): file} for every libnss_*.so.2 of the NSS fixtures."""
+    out = {}
+    for fixture in NSS_FIXTURES:
+        root = Path(fixtures) / fixture
+        for path in sorted(root.glob("lib/x86_64-linux-gnu/libnss_*.so.2")) + sorted(
+                root.glob("usr/lib/x86_64-linux-gnu/libnss_*.so.2")):
+            real = resolve_in_root(root, path.relative_to(root))
+            if real.is_file():
+                out[str(path.relative_to(root))] = real
+    if not out:
+        raise FetchError("no libnss_*.so.2 in %s" % ", ".join(NSS_FIXTURES))
+    return out
 
 
 def resolve_in_root(root, rel):
@@ -120,14 +154,29 @@ class Binary:
     embedded_netdns: Optional[str] = None  # Go: the //go:debug netdns=... default compiled in
     path: Optional[str] = None
     argv_prefix: List[str] = field(default_factory=list)  # e.g. the glibc 2.31 loader invocation
+    env: dict = field(default_factory=dict)  # added to every run's environment (LD_LIBRARY_PATH for NSS modules)
     go_version: Optional[str] = None        # from `go version -m`
     build_info: Optional[str] = None
     error: Optional[str] = None
+    serve: bool = False             # an esbuild release: look NAME up with --serve=NAME:PORT
+
+    def argv(self, name, port, workdir):
+        """The command line that makes this binary look NAME up."""
+        if self.serve:
+            # esbuild serves until stdin closes (observe.py holds it open briefly); `timeout` ends a server
+            # that ignores that (0.8.x).
+            out = Path(workdir) / "esbuild-out"
+            return ["timeout", "-k", "1", "2", self.path, str(Path(workdir) / "esbuild-entry.js"),
+                    "--outdir=%s" % out, "--log-level=info", "--serve=%s:%d" % (name, port)]
+        return self.argv_prefix + [self.path, name]
 
     @property
     def label(self):
+        if self.serve:
+            return "%s (npm, %s)" % (self.id.replace("-", " ", 1), self.go_version)
         if self.kind == "c":
-            return {"glibc2.36": "C gcc (glibc 2.36)", "glibc2.31": "C gcc (glibc 2.31 loader)",
+            return {"glibc2.36": "C gcc (glibc 2.36)", "glibc2.36-nss": "C gcc (glibc 2.36 + NSS modules)",
+                    "glibc2.31": "C gcc (glibc 2.31 loader)",
                     "musl": "C musl-gcc (musl 1.2.3)"}[self.libc]
         s = "%s cgo=%d" % (self.subject, 1 if self.cgo else 0)
         if self.embedded_netdns:
@@ -144,6 +193,27 @@ def go_binaries(label):
             bid = "%s-cgo%d" % (label, int(cgo)) + ("-netdns%s" % netdns if netdns else "")
             out.append(Binary(bid, label, "go", "glibc2.36", cgo=cgo, embedded_netdns=netdns))
     return out
+
+
+def esbuild_binaries(fixtures):
+    """The esbuild releases as probe binaries (already built by others; path set when fetched)."""
+    out = []
+    for fixture, go_version in ESBUILD:
+        b = Binary(fixture, ESBUILD_SUBJECT, "go", "glibc2.36", cgo=False, go_version=go_version, serve=True)
+        b.path = str(Path(fixtures) / fixture / "esbuild")
+        out.append(b)
+    return out
+
+
+def fetch_esbuild(log):
+    """Fetch the esbuild fixtures (npm); returns the fixtures root."""
+    wanted = ["%s/esbuild" % fixture for fixture, _ in ESBUILD]
+    cmd = [str(FIXTURES_SCRIPTS / "fetch.sh")] + wanted
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
+    log.write("$ %s\n%s\n" % (" ".join(cmd), p.stdout))
+    if p.returncode != 0:
+        raise FetchError("fetch.sh %s failed:\n%s" % (" ".join(wanted), _tail(p.stdout)))
+    return fixtures_root()
 
 
 def c_binaries(subjects):
@@ -232,8 +302,15 @@ def build_c(b, fixtures, work):
     out = Path(work) / "bin" / b.id
     out.parent.mkdir(parents=True, exist_ok=True)
     src = str(ORACLE_SRC / "lookup.c")
-    if b.libc == "glibc2.36":
+    if b.libc in ("glibc2.36", "glibc2.36-nss"):
         cmd = ["gcc", "-O2", "-s", "-o", str(out), src]
+        if b.libc == "glibc2.36-nss":
+            # glibc dlopens libnss_<service>.so.2 through the usual search, LD_LIBRARY_PATH first.
+            mods = Path(work) / "nss-modules"
+            mods.mkdir(exist_ok=True)
+            for image_path, real in nss_modules(fixtures).items():
+                shutil.copy(real, mods / Path(image_path).name)
+            b.env = {"LD_LIBRARY_PATH": str(mods)}
     elif b.libc == "glibc2.31":
         # The host's gcc links against the host's glibc 2.36 by default, and the result needs GLIBC_2.34
         # (__libc_start_main), which 2.31 lacks. Link against bullseye's 2.31 instead: its crt files
