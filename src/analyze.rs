@@ -26,6 +26,8 @@ pub struct LayerSummary {
     pub stored_bytes: u64,
     pub tar_bytes: u64,
     pub entries: usize,
+    /// The image history's `created_by` for this layer (the instruction that made it), when recorded.
+    pub created_by: Option<String>,
 }
 
 /// A Go program of the image and what its resolver will do.
@@ -69,6 +71,7 @@ pub fn analyze(image: &Image, options: &WalkOptions) -> Result<ImageAnalysis, Im
     let scans = walk::scan_image(image, &probes, options)?;
     let fs = Rootfs::merge(&scans);
     let digests: Vec<String> = image.layers.iter().map(|l| l.digest.clone()).collect();
+    let history = image.layer_history();
     let facts = gather(&scans, &fs, &digests, &image.env());
     let layers = scans
         .iter()
@@ -78,6 +81,7 @@ pub fn analyze(image: &Image, options: &WalkOptions) -> Result<ImageAnalysis, Im
             stored_bytes: s.stored_bytes,
             tar_bytes: s.tar_bytes,
             entries: s.index.len(),
+            created_by: history.get(s.layer).cloned().flatten(),
         })
         .collect();
     Ok(predict(image, layers, facts))

@@ -286,7 +286,14 @@ fn scan(args: ScanArgs) -> ExitCode {
                     let suppressed = before - findings.len();
                     if let Some((file, _)) = &dockerfile {
                         for finding in &mut findings {
-                            finding.dockerfile = file.locate_file(&finding.path);
+                            let created_by = finding
+                                .layer
+                                .as_ref()
+                                .and_then(|digest| {
+                                    analysis.layers.iter().find(|l| &l.digest == digest)
+                                })
+                                .and_then(|l| l.created_by.as_deref());
+                            finding.dockerfile = file.locate(&finding.path, created_by);
                         }
                     }
                     let dockerfile = dockerfile.as_ref().map(|(_, r)| DockerfileRef {

@@ -20,6 +20,8 @@ pub struct CopyInstruction {
     pub dest: String,
     /// The destination is a directory (trailing `/`, or several sources).
     pub dest_is_dir: bool,
+    /// The instruction as BuildKit records it in the image history: keyword and words, single-spaced.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +203,17 @@ fn split_words(args: &str) -> Vec<String> {
         .collect()
 }
 
+/// Keyword upper-cased, words single-spaced, BuildKit's `# buildkit` marker dropped.
+fn normalize_instruction(text: &str) -> String {
+    let text = text.trim().trim_end_matches("# buildkit").trim();
+    let mut words = text.split_whitespace();
+    let keyword = words.next().unwrap_or("").to_ascii_uppercase();
+    std::iter::once(keyword)
+        .chain(words.map(str::to_string))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn join_path(dir: &str, path: &str) -> String {
     let joined = if path.starts_with('/') {
         path.to_string()
@@ -278,12 +291,17 @@ impl Dockerfile {
                     let sources = rest;
                     let dest_is_dir = dest_raw.ends_with('/') || sources.len() > 1;
                     let dest = join_path(&workdir, &dest_raw);
+                    let text = normalize_instruction(&format!(
+                        "{} {}",
+                        instruction.keyword, instruction.args
+                    ));
                     stage.copies.push(CopyInstruction {
                         line: instruction.line,
                         from,
                         sources,
                         dest,
                         dest_is_dir,
+                        text,
                     });
                 }
                 _ => {}
@@ -301,8 +319,44 @@ impl Dockerfile {
         })
     }
 
-    /// The instruction that put `path` (absolute, in the image) into the final image.
+    /// The instruction an image history entry (`created_by` of the layer that brought a file) records:
+    /// BuildKit writes the instruction itself (`COPY --from=build /out/app /app/ # buildkit`), the classic
+    /// builder `/bin/sh -c #(nop) COPY file:… in /app/ ` (matched by its destination).
+    pub fn locate_history(&self, created_by: &str) -> Option<DockerfileLine> {
+        let copies = || self.stages.iter().rev().flat_map(|s| s.copies.iter().rev());
+        let wanted = normalize_instruction(created_by);
+        if let Some(copy) = copies().find(|c| c.text == wanted) {
+            return Some(DockerfileLine {
+                line: copy.line,
+                reason: format!("the instruction the layer's history records ({wanted})"),
+            });
+        }
+        let classic = created_by.split("#(nop)").nth(1)?.trim();
+        let dest = classic.rsplit_once(" in ")?.1.trim();
+        let copy = copies().find(|c| c.dest == join_path("/", dest))?;
+        Some(DockerfileLine {
+            line: copy.line,
+            reason: format!("the COPY/ADD to {} the layer's history records", copy.dest),
+        })
+    }
+
+    /// Where a finding about `path` comes from: the COPY/ADD that wrote it; else, when the file came in a layer
+    /// whose history names an instruction of this Dockerfile, that instruction; else the final `FROM`.
+    pub fn locate(&self, path: &str, layer_created_by: Option<&str>) -> Option<DockerfileLine> {
+        if let Some(line) = self.locate_copy(path) {
+            return Some(line);
+        }
+        layer_created_by
+            .and_then(|c| self.locate_history(c))
+            .or_else(|| self.final_from())
+    }
+
+    /// The instruction that put `path` (absolute, in the image) into the final image, else the final `FROM`.
     pub fn locate_file(&self, path: &str) -> Option<DockerfileLine> {
+        self.locate_copy(path).or_else(|| self.final_from())
+    }
+
+    fn locate_copy(&self, path: &str) -> Option<DockerfileLine> {
         let mut stage_index = self.stages.len().checked_sub(1)?;
         // Follow `FROM <earlier stage>` chains: the file may have been copied into a stage the final one builds on.
         for _ in 0..self.stages.len() {
@@ -336,7 +390,7 @@ impl Dockerfile {
                 None => break,
             }
         }
-        self.final_from()
+        None
     }
 }
 
@@ -391,7 +445,8 @@ ADD https://example.com/tool.tar.gz /opt/tool/
                 from: Some("build".into()),
                 sources: vec!["/out/app".into()],
                 dest: "/usr/local/bin".into(),
-                dest_is_dir: true
+                dest_is_dir: true,
+                text: "COPY --from=build --chown=65534:65534 /out/app bin/".into(),
             }
         );
         assert_eq!(last[1].dest, "/etc/app/config.yaml");
@@ -408,6 +463,33 @@ ADD https://example.com/tool.tar.gz /opt/tool/
         assert_eq!(file.locate_file("/opt/tool/bin/tool").unwrap().line, 21);
         assert_eq!(file.locate_file("/bin/busybox").unwrap().line, 16);
         assert_eq!(file.final_from().unwrap().line, 16);
+    }
+
+    #[test]
+    fn history_entries_name_their_instruction() {
+        // WORKDIR comes from the base image here, so the destination alone cannot be resolved.
+        let file = Dockerfile::parse("FROM example/base\nCOPY --from=build /out/app bin/\n");
+        assert_eq!(file.locate_file("/srv/bin/app").unwrap().line, 1);
+        let buildkit = "COPY --from=build /out/app bin/ # buildkit";
+        assert_eq!(file.locate("/srv/bin/app", Some(buildkit)).unwrap().line, 2);
+        let classic = Dockerfile::parse("FROM example/base\nCOPY app /srv/bin/\n");
+        assert_eq!(
+            classic
+                .locate(
+                    "/srv/bin/app2",
+                    Some("/bin/sh -c #(nop) COPY file:0a1b2c in /srv/bin/ ")
+                )
+                .unwrap()
+                .line,
+            2
+        );
+        assert_eq!(
+            classic
+                .locate("/srv/x", Some("/bin/sh -c apk add curl"))
+                .unwrap()
+                .line,
+            1
+        );
     }
 
     #[test]

@@ -170,6 +170,24 @@ impl Image {
         )
     }
 
+    /// Each layer's `created_by` from the config's history (entries marked `empty_layer` made no layer);
+    /// all `None` when the history does not line up with the layers.
+    pub fn layer_history(&self) -> Vec<Option<String>> {
+        let entries: Vec<Option<String>> = self
+            .config
+            .history()
+            .iter()
+            .flatten()
+            .filter(|h| h.empty_layer() != Some(true))
+            .map(|h| h.created_by().clone())
+            .collect();
+        if entries.len() == self.layers.len() {
+            entries
+        } else {
+            vec![None; self.layers.len()]
+        }
+    }
+
     /// The image's environment (`ENV`), as `KEY=VALUE` strings in config order.
     pub fn env(&self) -> Vec<String> {
         self.config
