@@ -1116,3 +1116,14 @@ fn pre_commit_runs_the_hook_at_pre_push_with_the_users_args() {
     );
     assert!(!text(&out.stdout).contains("NSL001"));
 }
+
+#[test]
+fn the_readme_shows_the_example_workflow_as_it_is() {
+    let workflow = std::fs::read_to_string(Path::new(REPO).join("examples/github-workflow.yml")).unwrap();
+    let readme = std::fs::read_to_string(Path::new(REPO).join("README.md")).unwrap();
+    let shown = &workflow[workflow.find("name: nsslint\n").unwrap()..];
+    assert!(
+        readme.contains(&format!("```yaml\n{shown}```")),
+        "README's 'GitHub Action and hooks' must show examples/github-workflow.yml from `name:` on"
+    );
+}
