@@ -7,7 +7,8 @@
 # INPUT_DOCKERFILE     optional: map findings to this Dockerfile's lines (--dockerfile)
 # INPUT_FORMAT         sarif (default), json or text
 # INPUT_OUTPUT         the report file (default nsslint.sarif)
-# INPUT_FAIL_ON        error (default), warning, note or never: what makes the step fail
+# INPUT_FAIL_ON        error, warning, note or never: what makes the step fail (empty: the config file's
+#                      fail-on, else error)
 # INPUT_PLATFORM       optional: os/arch[/variant] of a multi-platform image
 # INPUT_CONFIG         optional: the config file (nsslint reads .nsslint.yaml of the working directory when
 #                      this is empty and that file exists)
@@ -23,7 +24,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bin="${NSSLINT_BIN:-nsslint}"
 format="${INPUT_FORMAT:-sarif}"
 output="${INPUT_OUTPUT:-nsslint.sarif}"
-fail_on="${INPUT_FAIL_ON:-error}"
+fail_on="${INPUT_FAIL_ON:-}"
 
 case "$format" in
   sarif | json | text) ;;
@@ -49,7 +50,9 @@ common=()
 [[ -z "${INPUT_DOCKERFILE:-}" ]] || common+=(--dockerfile "$INPUT_DOCKERFILE")
 [[ -z "${INPUT_PLATFORM:-}" ]] || common+=(--platform "$INPUT_PLATFORM")
 [[ -z "${INPUT_CONFIG:-}" ]] || common+=(--config "$INPUT_CONFIG")
-args=(scan --format "$format" --output "$output" --fail-on "$fail_on" --markdown-summary "$summary")
+args=(scan --format "$format" --output "$output" --markdown-summary "$summary")
+# Only when given: otherwise the config file's fail-on applies (the command line would override it).
+[[ -z "$fail_on" ]] || args+=(--fail-on "$fail_on")
 args+=(${common[@]+"${common[@]}"} -- "${images[@]}")   # (the + form: bash 3.2 on macOS, set -u)
 
 mkdir -p "$(dirname -- "$output")"
@@ -107,7 +110,7 @@ if [[ -s "$summary" ]]; then
   [[ -z "${GITHUB_STEP_SUMMARY:-}" ]] || cat "$summary" >>"$GITHUB_STEP_SUMMARY"
 fi
 case "$status" in
-  0) note "no finding at or above '$fail_on' (${count:-?} finding(s) reported)" ;;
-  1) note "findings at or above '$fail_on': failing the step (the report is in $output)" ;;
+  0) note "no finding at or above the fail-on level (${count:-?} finding(s) reported)" ;;
+  1) note "findings at or above the fail-on level: failing the step (the report is in $output)" ;;
 esac
 exit "$status"

@@ -841,10 +841,10 @@ fn inputs_reach_nsslint_as_arguments_never_as_shell() {
         "sarif",
         "--output",
         "reports/nsslint.sarif",
-        "--fail-on",
-        "warning",
         "--markdown-summary",
         argv[summary_arg].as_str(),
+        "--fail-on",
+        "warning",
         "--dockerfile",
         "docker/Dockerfile; touch pwned3",
         "--platform",
@@ -1119,11 +1119,62 @@ fn pre_commit_runs_the_hook_at_pre_push_with_the_users_args() {
 
 #[test]
 fn the_readme_shows_the_example_workflow_as_it_is() {
-    let workflow = std::fs::read_to_string(Path::new(REPO).join("examples/github-workflow.yml")).unwrap();
+    let workflow =
+        std::fs::read_to_string(Path::new(REPO).join("examples/github-workflow.yml")).unwrap();
     let readme = std::fs::read_to_string(Path::new(REPO).join("README.md")).unwrap();
     let shown = &workflow[workflow.find("name: nsslint\n").unwrap()..];
     assert!(
         readme.contains(&format!("```yaml\n{shown}```")),
         "README's 'GitHub Action and hooks' must show examples/github-workflow.yml from `name:` on"
+    );
+}
+
+const IGNORE_NSL001: &str = "ignore:\n  - rule: NSL001\n    path: /usr/local/bin/lookup\n    reason: the example's known finding\n";
+
+#[test]
+fn the_action_honours_the_workspaces_nsslint_yaml_and_the_config_input() {
+    let Some(runner) = Runner::new() else { return };
+    // .nsslint.yaml of the workspace, read by default: the ignored finding leaves output and exit code.
+    std::fs::write(runner.path("workspace/.nsslint.yaml"), IGNORE_NSL001).unwrap();
+    let result = runner.run(&[("image", "seed-incident.tar")]);
+    assert_eq!(result.exit_code, 0, "{}", result.log);
+    assert_eq!(result.output("findings-count"), "0");
+    let sarif = runner.path("workspace/nsslint.sarif");
+    validate_sarif(&[&sarif]);
+    std::fs::remove_file(runner.path("workspace/.nsslint.yaml")).unwrap();
+
+    // The config input; its fail-on applies when the fail-on input is empty, the input wins otherwise.
+    std::fs::create_dir_all(runner.path("workspace/ci")).unwrap();
+    std::fs::write(runner.path("workspace/ci/nsslint.yaml"), "fail-on: never\n").unwrap();
+    let result = runner.run(&[
+        ("image", "seed-incident.tar"),
+        ("config", "ci/nsslint.yaml"),
+    ]);
+    assert_eq!(result.exit_code, 0, "{}", result.log);
+    assert_eq!(result.output("findings-count"), "1");
+    let result = runner.run(&[
+        ("image", "seed-incident.tar"),
+        ("config", "ci/nsslint.yaml"),
+        ("fail-on", "error"),
+    ]);
+    assert_eq!(result.step("scan"), ("failure", Some(1)), "{}", result.log);
+}
+
+#[test]
+fn the_git_pre_push_hook_honours_nsslint_yaml_at_the_repository_root() {
+    let Some((dir, work)) = repo_with_hook() else {
+        return;
+    };
+    std::fs::copy(SEED_IMAGE, work.join("app.tar")).unwrap();
+    std::fs::write(work.join(".nsslint.yaml"), IGNORE_NSL001).unwrap();
+    std::fs::create_dir_all(work.join("src")).unwrap();
+    let out = run(git(&work.join("src"))
+        .env("NSSLINT_BIN", NSSLINT)
+        .env("NSSLINT_IMAGE", "app.tar")
+        .args(["push", "origin", "main"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    git_ok(
+        &dir.path().join("remote.git"),
+        &["rev-parse", "--verify", "refs/heads/main"],
     );
 }
