@@ -36,7 +36,7 @@ images=()
 while IFS= read -r line || [[ -n "$line" ]]; do
   line="${line#"${line%%[![:space:]]*}"}"   # trim leading
   line="${line%"${line##*[![:space:]]}"}"   # and trailing blanks
-  [[ -n "$line" ]] && images+=("$line")
+  if [[ -n "$line" ]]; then images+=("$line"); fi
 done <<<"${INPUT_IMAGE:-}"
 [[ ${#images[@]} -gt 0 ]] \
   || fail "input 'image' is empty: give the image to scan (e.g. a 'docker save' tarball), one per line"
