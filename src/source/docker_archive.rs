@@ -161,11 +161,7 @@ fn load(input: &str, files: &Arc<dyn Files>, entry: ManifestEntry) -> Result<Ima
             },
         });
     }
-    let platform = Platform {
-        os: config.os().to_string(),
-        architecture: config.architecture().to_string(),
-        variant: config.variant().clone(),
-    };
+    let platform = Platform::of_config(&config);
     Ok(Image {
         input: input.to_string(),
         name: entry.repo_tags.and_then(|t| t.into_iter().next()),

@@ -285,11 +285,7 @@ fn load_manifest(
             },
         });
     }
-    let platform = Platform {
-        os: config.os().to_string(),
-        architecture: config.architecture().to_string(),
-        variant: config.variant().clone(),
-    };
+    let platform = Platform::of_config(&config);
     Ok(Image {
         input: input.to_string(),
         name: candidate.name.clone(),

@@ -32,6 +32,15 @@ impl Platform {
         }
     }
 
+    /// The platform an image configuration declares.
+    pub fn of_config(config: &oci_spec::image::ImageConfiguration) -> Platform {
+        Platform {
+            os: config.os().to_string(),
+            architecture: config.architecture().to_string(),
+            variant: config.variant().clone(),
+        }
+    }
+
     /// Whether this platform satisfies a request; a request without a variant accepts any variant.
     fn satisfies(&self, wanted: &Platform) -> bool {
         self.os == wanted.os
