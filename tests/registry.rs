@@ -610,6 +610,37 @@ fn the_layer_cache_downloads_shared_layers_once_and_is_shared_by_processes() {
 }
 
 #[test]
+fn the_layer_cache_serves_local_archives_by_diff_id_with_the_same_report() {
+    // No registry needed: docker archives are cached by diff ID.
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let args = [
+        "scan",
+        "--format",
+        "json",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        seed::SEED_IMAGE,
+    ];
+    let (code, cold, stderr) = nsslint(&args);
+    assert_eq!(code, 1, "{stderr}");
+    let (code, warm, stderr) = nsslint(&args);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(cold, warm);
+    let (_, plain, _) = nsslint(&["scan", "--format", "json", seed::SEED_IMAGE]);
+    assert_eq!(cold, plain);
+    // A damaged entry is walked again, not trusted.
+    for version in std::fs::read_dir(&cache).unwrap().flatten() {
+        for entry in std::fs::read_dir(version.path()).unwrap().flatten() {
+            std::fs::write(entry.path(), b"\x28\xb5\x2f\xfd garbage").unwrap();
+        }
+    }
+    let (code, again, stderr) = nsslint(&args);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(again, plain);
+}
+
+#[test]
 fn many_images_from_a_file_a_repository_and_the_catalog_in_shards() {
     if !tools_present("many") {
         return;

@@ -207,6 +207,13 @@ impl Failure {
     /// In words, scrubbed of the registry's secrets, with a hint where one helps.
     fn describe(&self, credential: &Credential, registry: &str) -> String {
         let mut text = describe_error(&self.error);
+        if let OciDistributionError::RequestError(e) = &self.error {
+            if tls_failure(e) {
+                text.push_str(&format!(
+                    "; the TLS handshake with {registry} failed (for a plain-HTTP registry, give --insecure-registry {registry})"
+                ));
+            }
+        }
         if is_unauthorized(&self.error) {
             text.push_str(&match &credential.source {
                 Some(source) => format!("; the credentials for {registry} from {source} were not accepted"),
@@ -246,11 +253,28 @@ fn transient(error: &OciDistributionError) -> bool {
             .iter()
             .any(|e| matches!(e.code, OciErrorCode::Toomanyrequests)),
         OciDistributionError::RequestError(e) => {
-            e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()
+            (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body()) && !tls_failure(e)
         }
         OciDistributionError::IoError(e) => transient_io(e),
         _ => false,
     }
+}
+
+/// A TLS handshake that failed (a plain-HTTP server, an untrusted certificate) fails the same way again.
+fn tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        // io::Error's source() skips the error it wraps; look inside it.
+        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
+            current = Some(inner);
+            continue;
+        }
+        current = e.source();
+    }
+    false
 }
 
 fn transient_io(error: &io::Error) -> bool {
