@@ -33,6 +33,8 @@ pub const EXIT_UNREADABLE: u8 = 3;
         nsslint scan oci:./layout:v1                  OCI image layout directory, tag v1\n  \
         nsslint scan oci-archive:./app-oci.tar        OCI layout packed in a tar\n  \
         nsslint scan docker-archive:./app.tar --format sarif --output nsslint.sarif\n  \
+        nsslint scan docker://registry.example.com/team/app:1.4   from a registry\n  \
+        nsslint scan --catalog REGISTRY --shard 3/10 --jobs 4 --cache-dir DIR --format jsonl\n  \
         nsslint explain ./app.tar /usr/local/bin/app  why a program gets its order\n  \
         nsslint rules                                 every rule with its rationale\n\n\
         Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage error, 3 an image could not be read."
@@ -62,8 +64,12 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ImageArgs {
-    /// The image: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF] or oci-archive:PATH[:REF].
+    /// The image: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF] or
+    /// docker://REGISTRY/REPO:TAG.
     pub image: String,
+    /// Speak plain HTTP to this registry (host[:port]). Repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
     /// For a multi-platform image: the platform to scan, os/arch[/variant] (default: the only one, else linux/amd64).
     #[arg(
         long,
@@ -713,6 +719,10 @@ fn explain(args: &ImageArgs, path: &str) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
+    crate::source::registry::configure(crate::source::registry::RegistryOptions {
+        insecure: args.insecure_registry.clone(),
+        ..Default::default()
+    });
     let walk = WalkOptions {
         max_file_bytes: args.max_file_size,
     };

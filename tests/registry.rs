@@ -75,6 +75,16 @@ fn oci_and_docker_v2_manifests_give_the_local_verdict() {
     ]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    // explain reads registry images too.
+    let (code, stdout, stderr) = nsslint(&[
+        "explain",
+        "--insecure-registry",
+        &host,
+        &format!("docker://{host}/seed/incident:oci"),
+        "/usr/local/bin/lookup",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("predicted order: dns,files"), "{stdout}");
     // Without --insecure-registry the client insists on TLS: a clear error naming the image.
     let (code, _, stderr) = nsslint_env(
         &["scan", &format!("docker://{host}/seed/incident:oci")],
@@ -754,4 +764,90 @@ fn many_images_from_a_file_a_repository_and_the_catalog_in_shards() {
         images(&json_out, &json_err)[0],
         serde_json::from_str::<serde_json::Value>(jsonl_out.trim()).unwrap()
     );
+}
+
+/// The closing figures: a 100-image job whose images share their base layers, scanned with a cold and then
+/// a warm layer cache (and without one). Not part of the test run (it takes a minute); run it with
+/// `cargo test --release --test registry -- --ignored --nocapture hundred_images`.
+#[test]
+#[ignore]
+fn hundred_images_cold_and_warm_cache() {
+    if !tools_present("bench") {
+        return;
+    }
+    use std::time::Instant;
+    let registry = Registry::start();
+    let host = registry.host();
+    let dir = tempfile::tempdir().unwrap();
+    // A base like a small distro layer (incompressible filler: ~8 MiB stored), the Go program, and one small
+    // layer of its own per image.
+    let mut filler = Vec::with_capacity(8 << 20);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while filler.len() < 8 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        filler.extend_from_slice(&x.to_le_bytes());
+    }
+    let base = LayerSpec::new()
+        .file("etc/os-release", "ID=bench\n")
+        .file("usr/share/filler.bin", filler);
+    let program = LayerSpec::new().exe("usr/local/bin/lookup", seed::seed_binary());
+    let pushed = Instant::now();
+    let mut inputs = Vec::new();
+    for n in 0..100 {
+        let spec = ImageSpec::new(vec![
+            base.clone(),
+            program.clone(),
+            LayerSpec::new().file("etc/build-id", format!("{n}\n")),
+        ]);
+        let layout = dir.path().join(format!("img{n}"));
+        spec.write_oci_layout(&layout, true);
+        // Ten repositories of ten tags.
+        let target = format!("bench/app{}:{}", n % 10, n / 10);
+        registry.push(
+            &format!("oci:{}:1.0", layout.display()),
+            &target,
+            &["--format", "oci"],
+        );
+        inputs.push(format!("docker://{host}/{target}"));
+    }
+    eprintln!(
+        "pushed 100 images in {:.1}s",
+        pushed.elapsed().as_secs_f64()
+    );
+    let list_file = dir.path().join("images.txt");
+    std::fs::write(&list_file, inputs.join("\n")).unwrap();
+    let cache = dir.path().join("cache");
+    let run = |label: &str, with_cache: bool| {
+        let mut args = vec![
+            "scan",
+            "--format",
+            "jsonl",
+            "--fail-on",
+            "never",
+            "--jobs",
+            "4",
+            "--insecure-registry",
+            &host,
+            "--images-from",
+            list_file.to_str().unwrap(),
+        ];
+        if with_cache {
+            args.extend(["--cache-dir", cache.to_str().unwrap()]);
+        }
+        let start = Instant::now();
+        let (code, stdout, stderr) = nsslint(&args);
+        let seconds = start.elapsed().as_secs_f64();
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(stdout.lines().count(), 100);
+        let summary = stderr.lines().last().unwrap_or_default().to_string();
+        println!(
+            "{label}: 100 images in {seconds:.2}s = {:.1} images/s; {summary}",
+            100.0 / seconds
+        );
+    };
+    run("no cache  ", false);
+    run("cold cache", true);
+    run("warm cache", true);
 }
