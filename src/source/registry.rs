@@ -348,6 +348,9 @@ struct RegistryFiles {
     session: Arc<Session>,
     reference: Reference,
     credential: Credential,
+    /// Each blob's size as its manifest gives it: a stream is cut off (and fails) past it, so a hostile
+    /// registry cannot stream forever.
+    sizes: Mutex<HashMap<String, u64>>,
 }
 
 impl RegistryFiles {
@@ -422,8 +425,16 @@ impl Files for RegistryFiles {
             }))
             .map_err(|f| self.io_error(f))?;
         let size = first.content_length.unwrap_or(0);
+        let limit = self
+            .sizes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&digest)
+            .copied()
+            .unwrap_or(METADATA_LIMIT);
         let (tx, rx) = tokio::sync::mpsc::channel(CHUNKS_AHEAD);
         let pump = Pump {
+            limit,
             session: Arc::clone(&session),
             reference: self.reference.clone(),
             credential: self.credential.clone(),
@@ -444,6 +455,8 @@ impl Files for RegistryFiles {
 
 /// Moves one blob's bytes from the HTTP body into the channel, resuming a broken stream where it broke.
 struct Pump {
+    /// The most bytes the blob may have.
+    limit: u64,
     session: Arc<Session>,
     reference: Reference,
     credential: Credential,
@@ -471,6 +484,14 @@ impl Pump {
                         }
                     }
                     sent += chunk.len() as u64;
+                    if sent > self.limit {
+                        let what = format!(
+                            "size mismatch: the registry sent more than the manifest's {} bytes",
+                            self.limit
+                        );
+                        let _ = self.tx.send(Err(io::Error::other(what))).await;
+                        return;
+                    }
                     self.session
                         .bytes
                         .fetch_add(chunk.len() as u64, Ordering::Relaxed);
@@ -612,6 +633,7 @@ pub fn open(input: &str, text: &str, choice: &PlatformChoice) -> Result<Vec<Imag
         session,
         reference: reference.clone(),
         credential,
+        sizes: Mutex::new(HashMap::new()),
     });
     let top_part = match reference.digest() {
         Some(d) => format!("manifest {d}"),
@@ -734,6 +756,16 @@ fn load_manifest(
     };
     let manifest: ImageManifest = parse_json(input, &part, &bytes)?;
     let config_digest = manifest.config().digest().to_string();
+    {
+        let mut sizes = files.sizes.lock().unwrap_or_else(|e| e.into_inner());
+        sizes.insert(
+            config_digest.clone(),
+            manifest.config().size().min(METADATA_LIMIT),
+        );
+        for layer in manifest.layers() {
+            sizes.insert(layer.digest().to_string(), layer.size());
+        }
+    }
     let config_bytes = read_verified_blob(input, files.as_ref(), &config_digest, "config")?;
     let config: ImageConfiguration =
         parse_json(input, &format!("config {config_digest}"), &config_bytes)?;
