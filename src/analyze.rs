@@ -101,32 +101,55 @@ pub fn analyze_cached(
     Ok(predict(image, layers, facts))
 }
 
-/// Layers found in the cache come from it; the others are walked (in parallel) and stored.
+/// Layers found in the cache come from it; the others are walked (in parallel) and stored. A layer another
+/// image of this process is walking is waited for once this image's own walks are done (so no two images
+/// wait on each other), and taken from the cache then.
 fn scan_with_cache(
     image: &Image,
     probes: &[&dyn crate::probes::Probe],
     options: &WalkOptions,
     cache: &LayerCache,
 ) -> Result<Vec<LayerScan>, ImageError> {
+    use crate::cache::Lookup;
     use rayon::prelude::*;
-    let cached: Vec<Option<LayerScan>> = image.layers.iter().map(|l| cache.get(l)).collect();
-    let walked: Vec<LayerScan> = if cached.iter().all(Option::is_none) {
-        walk::scan_image(image, probes, options)?
-    } else {
-        image
-            .layers
-            .par_iter()
-            .zip(&cached)
-            .filter(|(_, hit)| hit.is_none())
-            .map(|(layer, _)| walk::scan_layer(image, layer, probes, options))
-            .collect::<Result<_, _>>()?
-    };
-    for scan in &walked {
-        if let Err(e) = cache.put(&image.layers[scan.layer], scan) {
-            eprintln!("nsslint: warning: layer cache: {e}");
+    let lookups: Vec<Lookup> = image.layers.iter().map(|l| cache.lookup(l)).collect();
+    let mut scans: Vec<LayerScan> = Vec::with_capacity(image.layers.len());
+    let mut claimed = Vec::new();
+    let mut busy = Vec::new();
+    for (layer, lookup) in image.layers.iter().zip(lookups) {
+        match lookup {
+            Lookup::Hit(scan) => scans.push(scan),
+            Lookup::Claimed(claim) => claimed.push((layer, claim)),
+            Lookup::Busy => busy.push(layer),
         }
     }
-    let mut scans: Vec<LayerScan> = cached.into_iter().flatten().chain(walked).collect();
+    let walk_and_store = |claimed: Vec<(&crate::source::Layer, crate::cache::Claim)>| {
+        let walked: Vec<LayerScan> = if claimed.len() == image.layers.len() {
+            walk::scan_image(image, probes, options)?
+        } else {
+            claimed
+                .par_iter()
+                .map(|(layer, _)| walk::scan_layer(image, layer, probes, options))
+                .collect::<Result<_, _>>()?
+        };
+        for scan in &walked {
+            if let Err(e) = cache.put(&image.layers[scan.layer], scan) {
+                eprintln!("nsslint: warning: layer cache: {e}");
+            }
+        }
+        // The claims end here, after the facts are stored: images waiting for them find them.
+        drop(claimed);
+        Ok::<_, ImageError>(walked)
+    };
+    scans.extend(walk_and_store(claimed)?);
+    for layer in busy {
+        match cache.wait(layer) {
+            Lookup::Hit(scan) => scans.push(scan),
+            Lookup::Claimed(claim) => scans.extend(walk_and_store(vec![(layer, claim)])?),
+            // (wait() never answers Busy; walking it here would be right anyway.)
+            Lookup::Busy => scans.push(walk::scan_layer(image, layer, probes, options)?),
+        }
+    }
     scans.sort_by_key(|s| s.layer);
     Ok(scans)
 }

@@ -23,9 +23,11 @@ use crate::walk::decompress::Compression;
 use crate::walk::index::{EntryKind, LayerIndex};
 use crate::walk::Observation;
 use crate::walk::{LayerScan, WalkOptions};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 
 /// Bumped when the stored format changes (the layout of [`LayerScan`] and what it holds).
 const FORMAT: u32 = 1;
@@ -36,6 +38,40 @@ pub struct LayerCache {
     dir: PathBuf,
     pub hits: AtomicU64,
     pub misses: AtomicU64,
+    /// Layers being walked by an image of this process right now: another image that needs one waits for
+    /// its facts instead of downloading it too (`--jobs`).
+    in_flight: Mutex<HashSet<String>>,
+    landed: Condvar,
+}
+
+/// What the cache has for a layer.
+pub enum Lookup<'a> {
+    Hit(LayerScan),
+    /// Not cached: the caller walks it and stores the facts; the claim ends when this is dropped.
+    Claimed(Claim<'a>),
+    /// Another image of this process is walking it: [`LayerCache::wait`] for it (holding no claim).
+    Busy,
+}
+
+/// A layer this image walks; others wait for it until it is dropped.
+pub struct Claim<'a> {
+    cache: &'a LayerCache,
+    key: Option<String>,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let mut set = self
+                .cache
+                .in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            set.remove(&key);
+            drop(set);
+            self.cache.landed.notify_all();
+        }
+    }
 }
 
 /// The version part of the key: the crate version, the format, every probe's name and version, and the
@@ -64,7 +100,57 @@ impl LayerCache {
             dir,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            in_flight: Mutex::new(HashSet::new()),
+            landed: Condvar::new(),
         })
+    }
+
+    /// The cached facts, or a claim to walk the layer, or word that another image is walking it.
+    pub fn lookup(&self, layer: &Layer) -> Lookup<'_> {
+        if let Some(scan) = self.get(layer) {
+            return Lookup::Hit(scan);
+        }
+        let Some(key) = Self::key(layer) else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            return Lookup::Claimed(Claim {
+                cache: self,
+                key: None,
+            });
+        };
+        let mut set = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if set.insert(key.to_string()) {
+            drop(set);
+            // It may have landed between the read above and the claim.
+            if let Some(scan) = self.get(layer) {
+                let _ = Claim {
+                    cache: self,
+                    key: Some(key.to_string()),
+                };
+                return Lookup::Hit(scan);
+            }
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            Lookup::Claimed(Claim {
+                cache: self,
+                key: Some(key.to_string()),
+            })
+        } else {
+            Lookup::Busy
+        }
+    }
+
+    /// Waits until no image of this process is walking the layer, then looks again: the facts, or (when the
+    /// other walk failed) a claim to walk it here.
+    pub fn wait(&self, layer: &Layer) -> Lookup<'_> {
+        if let Some(key) = Self::key(layer) {
+            let mut set = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            while set.contains(key) {
+                set = self.landed.wait(set).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        match self.lookup(layer) {
+            Lookup::Busy => self.wait(layer),
+            other => other,
+        }
     }
 
     /// The digest a layer is cached under: the verified blob digest, else the verified diff ID.
@@ -82,19 +168,11 @@ impl LayerCache {
     }
 
     /// The cached scan of a layer, renumbered for its place in this image.
-    pub fn get(&self, layer: &Layer) -> Option<LayerScan> {
-        let found = Self::key(layer).and_then(|hex| read(&self.path(hex)));
-        match found {
-            Some(mut scan) => {
-                scan.layer = layer.index;
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                Some(scan)
-            }
-            None => {
-                self.misses.fetch_add(1, Ordering::Relaxed);
-                None
-            }
-        }
+    fn get(&self, layer: &Layer) -> Option<LayerScan> {
+        let mut scan = Self::key(layer).and_then(|hex| read(&self.path(hex)))?;
+        scan.layer = layer.index;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(scan)
     }
 
     /// Stores a scan; failures only cost a later walk, so they are reported by the caller, not fatal.

@@ -642,25 +642,26 @@ pub fn open(input: &str, text: &str, choice: &PlatformChoice) -> Result<Vec<Imag
     let (bytes, digest) = files.manifest(&reference).map_err(|e| fail(&top_part, e))?;
     let mut candidates = Vec::new();
     collect(input, &files, bytes, digest, None, 0, &mut candidates)?;
-    // Candidates whose index entry names no platform get it from their config.
+    // Candidates whose index entry names no platform get it from their config (and are kept, loaded).
     let mut with_platform = Vec::new();
     for candidate in candidates {
         match candidate.platform.clone() {
-            Some(p) => with_platform.push((p, candidate)),
+            Some(p) => with_platform.push((p, (candidate, None))),
             None => {
                 let image = load_manifest(input, &files, &reference, &candidate)?;
-                with_platform.push((image.platform.clone(), candidate));
+                with_platform.push((image.platform.clone(), (candidate, Some(image))));
             }
         }
     }
     let chosen = choose(with_platform, choice).map_err(|what| fail(&top_part, what))?;
-    let files_dyn: Arc<dyn Files> = files.clone();
     chosen
         .into_iter()
-        .map(|(platform, candidate)| {
-            let mut image = load_manifest(input, &files, &reference, &candidate)?;
+        .map(|(platform, (candidate, loaded))| {
+            let mut image = match loaded {
+                Some(image) => image,
+                None => load_manifest(input, &files, &reference, &candidate)?,
+            };
             image.platform = platform;
-            image.files = Arc::clone(&files_dyn);
             Ok(image)
         })
         .collect()
