@@ -13,7 +13,7 @@ use harness::*;
 use std::path::Path;
 use support::{ImageSpec, LayerSpec};
 
-fn local_verdict() -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn local_verdict() -> Verdict {
     let (_, stdout, stderr) = nsslint(&["scan", "--format", "json", seed::SEED_IMAGE]);
     verdict(&images(&stdout, &stderr)[0])
 }

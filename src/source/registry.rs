@@ -839,20 +839,13 @@ fn display_name(reference: &Reference) -> String {
 /// A registry and repository from `REGISTRY/REPO` (no tag), for listing tags.
 fn repository_reference(text: &str) -> Result<Reference, String> {
     let text = text.trim_start_matches("docker://");
-    let reference = parse_reference(text)?;
-    if reference.tag().is_some_and(|t| t != "latest") || reference.digest().is_some() {
-        if text.contains('@')
-            || text
-                .rsplit('/')
-                .next()
-                .is_some_and(|last| last.contains(':'))
-        {
-            return Err(format!(
-                "{text:?}: give a repository without a tag or digest (REGISTRY/REPOSITORY)"
-            ));
-        }
+    let last = text.rsplit('/').next().unwrap_or(text);
+    if text.contains('@') || (text.contains('/') && last.contains(':')) {
+        return Err(format!(
+            "{text:?}: give a repository without a tag or digest (REGISTRY/REPOSITORY)"
+        ));
     }
-    Ok(reference)
+    parse_reference(text)
 }
 
 /// Every tag of a repository (the tags list API, page by page), as `docker://` inputs.

@@ -318,7 +318,9 @@ pub fn images(stdout: &str, stderr: &str) -> Vec<serde_json::Value> {
 }
 
 /// What a verdict is made of: per program (path, order) and the findings' (rule, path).
-pub fn verdict(image: &serde_json::Value) -> (Vec<(String, String)>, Vec<(String, String)>) {
+pub type Verdict = (Vec<(String, String)>, Vec<(String, String)>);
+
+pub fn verdict(image: &serde_json::Value) -> Verdict {
     let programs = image["binaries"]
         .as_array()
         .unwrap()
