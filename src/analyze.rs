@@ -1,6 +1,7 @@
 //! From an image to predictions: walk the layers, merge them, gather the facts, and run the models for the
 //! image's C library and for every Go program that links the resolver.
 
+use crate::cache::LayerCache;
 use crate::error::ImageError;
 use crate::facts::elf::{GoFacts, GoVersion, TargetOs};
 use crate::facts::image::{gather, ElfFile, ImageFacts, LibcKind};
@@ -9,7 +10,7 @@ use crate::model::go::{self, GoBinaryInput, GoOrder, RuntimeInput};
 use crate::model::{libc, LookupOrder, Prediction};
 use crate::rootfs::Rootfs;
 use crate::source::{Image, Platform};
-use crate::walk::{self, decompress::Compression, WalkOptions};
+use crate::walk::{self, decompress::Compression, LayerScan, WalkOptions};
 use serde::Serialize;
 
 /// The newest Go release the model knows; a binary known only as "1.20 or later" is judged at both ends.
@@ -67,8 +68,21 @@ pub struct ImageAnalysis {
 }
 
 pub fn analyze(image: &Image, options: &WalkOptions) -> Result<ImageAnalysis, ImageError> {
+    analyze_cached(image, options, None)
+}
+
+/// [`analyze`], taking the facts of layers seen before from `cache` (they are then not read at all) and
+/// storing the facts of the layers walked.
+pub fn analyze_cached(
+    image: &Image,
+    options: &WalkOptions,
+    cache: Option<&LayerCache>,
+) -> Result<ImageAnalysis, ImageError> {
     let probes = crate::probes::all();
-    let scans = walk::scan_image(image, &probes, options)?;
+    let scans = match cache {
+        None => walk::scan_image(image, &probes, options)?,
+        Some(cache) => scan_with_cache(image, &probes, options, cache)?,
+    };
     let fs = Rootfs::merge(&scans);
     let digests: Vec<String> = image.layers.iter().map(|l| l.digest.clone()).collect();
     let history = image.layer_history();
@@ -85,6 +99,59 @@ pub fn analyze(image: &Image, options: &WalkOptions) -> Result<ImageAnalysis, Im
         })
         .collect();
     Ok(predict(image, layers, facts))
+}
+
+/// Layers found in the cache come from it; the others are walked (in parallel) and stored. A layer another
+/// image of this process is walking is waited for once this image's own walks are done (so no two images
+/// wait on each other), and taken from the cache then.
+fn scan_with_cache(
+    image: &Image,
+    probes: &[&dyn crate::probes::Probe],
+    options: &WalkOptions,
+    cache: &LayerCache,
+) -> Result<Vec<LayerScan>, ImageError> {
+    use crate::cache::Lookup;
+    use rayon::prelude::*;
+    let lookups: Vec<Lookup> = image.layers.iter().map(|l| cache.lookup(l)).collect();
+    let mut scans: Vec<LayerScan> = Vec::with_capacity(image.layers.len());
+    let mut claimed = Vec::new();
+    let mut busy = Vec::new();
+    for (layer, lookup) in image.layers.iter().zip(lookups) {
+        match lookup {
+            Lookup::Hit(scan) => scans.push(scan),
+            Lookup::Claimed(claim) => claimed.push((layer, claim)),
+            Lookup::Busy => busy.push(layer),
+        }
+    }
+    let walk_and_store = |claimed: Vec<(&crate::source::Layer, crate::cache::Claim)>| {
+        let walked: Vec<LayerScan> = if claimed.len() == image.layers.len() {
+            walk::scan_image(image, probes, options)?
+        } else {
+            claimed
+                .par_iter()
+                .map(|(layer, _)| walk::scan_layer(image, layer, probes, options))
+                .collect::<Result<_, _>>()?
+        };
+        for scan in &walked {
+            if let Err(e) = cache.put(&image.layers[scan.layer], scan) {
+                eprintln!("nsslint: warning: layer cache: {e}");
+            }
+        }
+        // The claims end here, after the facts are stored: images waiting for them find them.
+        drop(claimed);
+        Ok::<_, ImageError>(walked)
+    };
+    scans.extend(walk_and_store(claimed)?);
+    for layer in busy {
+        match cache.wait(layer) {
+            Lookup::Hit(scan) => scans.push(scan),
+            Lookup::Claimed(claim) => scans.extend(walk_and_store(vec![(layer, claim)])?),
+            // (wait() never answers Busy; walking it here would be right anyway.)
+            Lookup::Busy => scans.push(walk::scan_layer(image, layer, probes, options)?),
+        }
+    }
+    scans.sort_by_key(|s| s.layer);
+    Ok(scans)
 }
 
 fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> ImageAnalysis {

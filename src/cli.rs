@@ -1,7 +1,8 @@
 //! The command line: `scan`, `rules`, `explain`. Exit codes a CI can rely on: 0 nothing at or above
 //! `--fail-on`, 1 findings, 2 usage error, 3 an image could not be read.
 
-use crate::analyze::{analyze, ImageAnalysis};
+use crate::analyze::{analyze, analyze_cached, ImageAnalysis};
+use crate::cache::LayerCache;
 use crate::config::{Config, Day};
 use crate::dockerfile::Dockerfile;
 use crate::report::{render, DockerfileRef, Format, ImageReport};
@@ -12,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -31,6 +33,8 @@ pub const EXIT_UNREADABLE: u8 = 3;
         nsslint scan oci:./layout:v1                  OCI image layout directory, tag v1\n  \
         nsslint scan oci-archive:./app-oci.tar        OCI layout packed in a tar\n  \
         nsslint scan docker-archive:./app.tar --format sarif --output nsslint.sarif\n  \
+        nsslint scan docker://registry.example.com/team/app:1.4   from a registry\n  \
+        nsslint scan --catalog REGISTRY --shard 3/10 --jobs 4 --cache-dir DIR --format jsonl\n  \
         nsslint explain ./app.tar /usr/local/bin/app  why a program gets its order\n  \
         nsslint rules                                 every rule with its rationale\n\n\
         Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage error, 3 an image could not be read."
@@ -60,8 +64,12 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ImageArgs {
-    /// The image: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF] or oci-archive:PATH[:REF].
+    /// The image: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF] or
+    /// docker://REGISTRY/REPO:TAG.
     pub image: String,
+    /// Speak plain HTTP to this registry (host[:port]). Repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
     /// For a multi-platform image: the platform to scan, os/arch[/variant] (default: the only one, else linux/amd64).
     #[arg(
         long,
@@ -79,9 +87,35 @@ pub struct ImageArgs {
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    /// Images to scan: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF].
-    #[arg(required = true, value_name = "IMAGE")]
+    /// Images to scan: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF],
+    /// docker://REGISTRY/REPO:TAG (or @sha256:…).
+    #[arg(value_name = "IMAGE", required_unless_present_any = ["images_from", "repository", "catalog"])]
     pub images: Vec<String>,
+    /// Also scan the images this file lists, one a line (blank lines and `#` comments are skipped).
+    #[arg(long, value_name = "FILE")]
+    pub images_from: Option<PathBuf>,
+    /// With --all-tags: scan every tag of this registry repository (REGISTRY/REPO, the tags list API).
+    #[arg(long, value_name = "REGISTRY/REPO", requires = "all_tags")]
+    pub repository: Option<String>,
+    /// Scan every tag of --repository.
+    #[arg(long, requires = "repository")]
+    pub all_tags: bool,
+    /// Scan every tag of every repository of this registry (its /v2/_catalog, page by page).
+    #[arg(long, value_name = "REGISTRY")]
+    pub catalog: Option<String>,
+    /// Scan only shard I of N (0 <= I < N) of the images: those whose reference hashes to I modulo N, the
+    /// same split on every machine (e.g. --shard "$JOB_COMPLETION_INDEX/10" in a Kubernetes Indexed Job).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+    /// Images scanned at once.
+    #[arg(long, short, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Keep what each layer held here (by layer digest): a layer seen before is not downloaded or read again.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Speak plain HTTP to this registry (host[:port]), e.g. a local test registry. Repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Write the report here instead of standard output.
@@ -152,6 +186,41 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(multiplier))
         .ok_or_else(|| format!("{text:?} is not a size; write bytes, or a number with K, M or G"))
+}
+
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?)));
+    match parsed {
+        Some((i, n)) if n > 0 && i < n => Ok((i, n)),
+        _ => Err(format!(
+            "{text:?} is not a shard; write I/N with 0 <= I < N, e.g. 3/10"
+        )),
+    }
+}
+
+/// The shard an image reference falls in: FNV-1a (64-bit) of the reference as given, modulo the count.
+/// Stable across machines, releases and runs (no per-process hash seed).
+pub fn shard_of(reference: &str, count: u64) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in reference.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash % count
+}
+
+/// References from an `--images-from` file: one a line, blank lines and `#` comments skipped.
+fn read_image_list(path: &std::path::Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--images-from {}: cannot read: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(|l| l.split_once(" #").map_or(l, |(head, _)| head).trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
 }
 
 fn platform_choice(platform: &Option<String>, all: bool) -> Result<PlatformChoice, String> {
@@ -264,65 +333,124 @@ fn scan(args: ScanArgs) -> ExitCode {
     let walk = WalkOptions {
         max_file_bytes: args.max_file_size,
     };
-    let progress = !args.quiet && std::io::stderr().is_terminal();
-    let mut reports = Vec::new();
-    let mut unreadable = false;
-    for (n, input) in args.images.iter().enumerate() {
-        if progress {
-            eprintln!(
-                "nsslint: scanning {input} ({} of {})",
-                n + 1,
-                args.images.len()
-            );
+    crate::source::registry::configure(crate::source::registry::RegistryOptions {
+        insecure: args.insecure_registry.clone(),
+        ..Default::default()
+    });
+    let inputs = match collect_inputs(&args) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            eprintln!("nsslint: error: {e}");
+            return ExitCode::from(EXIT_UNREADABLE);
         }
-        match analyze_input(input, &choice, &walk) {
-            Ok(analyses) => {
-                for analysis in analyses {
-                    let mut findings = rules::check(&analysis);
-                    let names = image_names(&analysis);
-                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                    let before = findings.len();
-                    findings.retain(|f| !config.ignores(f, &names, today));
-                    let suppressed = before - findings.len();
-                    if let Some((file, _)) = &dockerfile {
-                        for finding in &mut findings {
-                            let created_by = finding
-                                .layer
-                                .as_ref()
-                                .and_then(|digest| {
-                                    analysis.layers.iter().find(|l| &l.digest == digest)
-                                })
-                                .and_then(|l| l.created_by.as_deref());
-                            finding.dockerfile = file.locate(&finding.path, created_by);
-                        }
-                    }
-                    let dockerfile = dockerfile.as_ref().map(|(_, r)| DockerfileRef {
-                        uri: r.uri.clone(),
-                        fix_after_line: r.fix_after_line,
-                    });
-                    reports.push(ImageReport {
-                        analysis,
-                        findings,
-                        suppressed,
-                        dockerfile,
-                    });
+    };
+    let cache = match &args.cache_dir {
+        Some(dir) => match LayerCache::open(dir, &crate::probes::all(), &walk) {
+            Ok(c) => Some(c),
+            Err(e) => return usage_error(&e),
+        },
+        None => None,
+    };
+    let job = Job {
+        choice: &choice,
+        walk: &walk,
+        cache: cache.as_ref(),
+        config: &config,
+        dockerfile: dockerfile.as_ref(),
+        today,
+    };
+    // jsonl goes out as each image finishes; the other formats are one document at the end.
+    let mut stream: Option<Box<dyn Write>> = None;
+    if args.format == Format::Jsonl {
+        stream = Some(match &args.output {
+            Some(path) => match std::fs::File::create(path) {
+                Ok(f) => Box::new(std::io::BufWriter::new(f)),
+                Err(e) => {
+                    eprintln!("nsslint: error: cannot write {}: {e}", path.display());
+                    return ExitCode::from(EXIT_UNREADABLE);
+                }
+            },
+            None => Box::new(std::io::stdout()),
+        });
+    }
+    let progress = Progress::new(!args.quiet && std::io::stderr().is_terminal(), inputs.len());
+    let mut results: Vec<Option<Result<Vec<ImageReport>, String>>> =
+        (0..inputs.len()).map(|_| None).collect();
+    let mut write_error: Option<String> = None;
+    run_jobs(
+        &inputs,
+        usize::from(args.jobs),
+        &job,
+        &progress,
+        |n, result| {
+            if let Some(out) = stream.as_mut() {
+                let text: String = match &result {
+                    Ok(reports) => reports.iter().map(crate::report::json::line).collect(),
+                    Err(error) => crate::report::json::error_line(&inputs[n], error),
+                };
+                if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                    write_error.get_or_insert(format!("cannot write the report: {e}"));
                 }
             }
-            Err(error) => {
-                eprintln!("nsslint: error: {error}");
-                unreadable = true;
+            if let Err(error) = &result {
+                progress.println(&format!("nsslint: error: {error}"));
             }
+            results[n] = Some(result);
+        },
+    );
+    progress.finish();
+    let mut reports = Vec::new();
+    let (mut scanned, mut with_findings, mut failed) = (0, 0, 0);
+    for result in results.into_iter().flatten() {
+        match result {
+            Ok(mut image_reports) => {
+                scanned += 1;
+                if image_reports.iter().any(|r| !r.findings.is_empty()) {
+                    with_findings += 1;
+                }
+                reports.append(&mut image_reports);
+            }
+            Err(_) => failed += 1,
         }
     }
-    let color =
-        args.output.is_none() && args.format == Format::Text && std::io::stdout().is_terminal();
-    let rendered = render(args.format, &reports, color);
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, rendered)
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout()
-            .write_all(rendered.as_bytes())
-            .map_err(|e| format!("cannot write to standard output: {e}")),
+    let unreadable = failed > 0;
+    let many = inputs.len() > 1 || inputs.iter().any(|i| i.starts_with("docker://"));
+    if many && !args.quiet {
+        let mut summary = format!(
+            "nsslint: {} image(s): {scanned} scanned, {with_findings} with findings, {failed} failed",
+            inputs.len()
+        );
+        if let Some(session) = crate::source::registry::started_session() {
+            summary.push_str(&format!(
+                "; {} downloaded in {} blob request(s)",
+                human_bytes(session.bytes.load(Ordering::Relaxed)),
+                session.blob_requests.load(Ordering::Relaxed)
+            ));
+        }
+        if let Some(cache) = &cache {
+            summary.push_str(&format!(
+                "; layer cache: {} hit(s), {} miss(es)",
+                cache.hits.load(Ordering::Relaxed),
+                cache.misses.load(Ordering::Relaxed)
+            ));
+        }
+        eprintln!("{summary}");
+    }
+    let written = if let Some(e) = write_error {
+        Err(e)
+    } else if stream.is_some() {
+        Ok(())
+    } else {
+        let color =
+            args.output.is_none() && args.format == Format::Text && std::io::stdout().is_terminal();
+        let rendered = render(args.format, &reports, color);
+        match &args.output {
+            Some(path) => std::fs::write(path, rendered)
+                .map_err(|e| format!("cannot write {}: {e}", path.display())),
+            None => std::io::stdout()
+                .write_all(rendered.as_bytes())
+                .map_err(|e| format!("cannot write to standard output: {e}")),
+        }
     };
     let summary = args.markdown_summary.as_ref().map(|path| {
         use std::io::Write as _;
@@ -345,6 +473,215 @@ fn scan(args: ScanArgs) -> ExitCode {
         .flat_map(|r| &r.findings)
         .any(|f| fail_on.fails(f.level));
     ExitCode::from(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Every input of a scan: the arguments, `--images-from`, `--repository --all-tags` and `--catalog`, in that
+/// order, without repeats; then only this `--shard`'s.
+fn collect_inputs(args: &ScanArgs) -> Result<Vec<String>, String> {
+    let mut inputs = args.images.clone();
+    if let Some(path) = &args.images_from {
+        inputs.extend(read_image_list(path)?);
+    }
+    if let Some(repository) = &args.repository {
+        inputs.extend(crate::source::registry::list_tags(repository)?);
+    }
+    if let Some(registry) = &args.catalog {
+        for repository in crate::source::registry::catalog(registry)? {
+            inputs.extend(crate::source::registry::list_tags(&repository)?);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|i| seen.insert(i.clone()));
+    if let Some((index, count)) = args.shard {
+        inputs.retain(|i| shard_of(i, count) == index);
+    }
+    Ok(inputs)
+}
+
+/// What every image of a scan shares.
+struct Job<'a> {
+    choice: &'a PlatformChoice,
+    walk: &'a WalkOptions,
+    cache: Option<&'a LayerCache>,
+    config: &'a Config,
+    dockerfile: Option<&'a (Dockerfile, DockerfileRef)>,
+    today: Day,
+}
+
+impl Job<'_> {
+    /// One input's reports (one per platform scanned), or the error that stopped it.
+    fn run(&self, input: &str) -> Result<Vec<ImageReport>, String> {
+        let reference = ImageRef::parse(input).map_err(|e| e.to_string())?;
+        let images = source::open(&reference, self.choice).map_err(|e| e.to_string())?;
+        let mut reports = Vec::new();
+        for image in &images {
+            let analysis =
+                analyze_cached(image, self.walk, self.cache).map_err(|e| e.to_string())?;
+            reports.push(self.report(analysis));
+        }
+        Ok(reports)
+    }
+
+    fn report(&self, analysis: ImageAnalysis) -> ImageReport {
+        let mut findings = rules::check(&analysis);
+        let names = image_names(&analysis);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let before = findings.len();
+        findings.retain(|f| !self.config.ignores(f, &names, self.today));
+        let suppressed = before - findings.len();
+        if let Some((file, _)) = self.dockerfile {
+            for finding in &mut findings {
+                let created_by = finding
+                    .layer
+                    .as_ref()
+                    .and_then(|digest| analysis.layers.iter().find(|l| &l.digest == digest))
+                    .and_then(|l| l.created_by.as_deref());
+                finding.dockerfile = file.locate(&finding.path, created_by);
+            }
+        }
+        let dockerfile = self.dockerfile.map(|(_, r)| DockerfileRef {
+            uri: r.uri.clone(),
+            fix_after_line: r.fix_after_line,
+        });
+        ImageReport {
+            analysis,
+            findings,
+            suppressed,
+            dockerfile,
+        }
+    }
+}
+
+/// Runs the job on every input, `jobs` at a time; `done` is called on this thread as each one finishes
+/// (in finishing order), with the input's position.
+fn run_jobs(
+    inputs: &[String],
+    jobs: usize,
+    job: &Job,
+    progress: &Progress,
+    mut done: impl FnMut(usize, Result<Vec<ImageReport>, String>),
+) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(inputs.len()).max(1) {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(input) = inputs.get(n) else { break };
+                progress.start(input);
+                // One image's failure, even a panic deep inside, must not stop the others.
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(input)))
+                        .unwrap_or_else(|_| {
+                            Err(format!(
+                                "{input}: internal error (a bug in nsslint; please report it)"
+                            ))
+                        });
+                progress.end(input);
+                if tx.send((n, result)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for (n, result) in rx {
+            done(n, result);
+        }
+    });
+}
+
+/// Progress on a terminal: images done of all, bytes downloaded, the images being scanned.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    current: std::sync::Mutex<Vec<String>>,
+}
+
+impl Progress {
+    fn new(enabled: bool, total: usize) -> Progress {
+        let bar = enabled.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total as u64),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos}/{len} images {elapsed} {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Progress {
+            bar,
+            current: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn message(&self) {
+        let Some(bar) = &self.bar else { return };
+        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes = crate::source::registry::started_session()
+            .map(|s| {
+                format!(
+                    "{} downloaded ",
+                    human_bytes(s.bytes.load(Ordering::Relaxed))
+                )
+            })
+            .unwrap_or_default();
+        bar.set_message(format!("{bytes}{}", current.join(", ")));
+    }
+
+    fn start(&self, input: &str) {
+        if self.bar.is_some() {
+            self.current
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(input.to_string());
+            self.message();
+        }
+    }
+
+    fn end(&self, input: &str) {
+        if let Some(bar) = &self.bar {
+            self.current
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|i| i != input);
+            bar.inc(1);
+            self.message();
+        }
+    }
+
+    fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 fn print_rules(only: Option<&str>) -> ExitCode {
@@ -382,6 +719,10 @@ fn explain(args: &ImageArgs, path: &str) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
+    crate::source::registry::configure(crate::source::registry::RegistryOptions {
+        insecure: args.insecure_registry.clone(),
+        ..Default::default()
+    });
     let walk = WalkOptions {
         max_file_bytes: args.max_file_size,
     };

@@ -8,6 +8,7 @@
 //! [`report`] (text, JSON, SARIF). [`analyze`] strings the middle together; [`cli`] is the command line.
 
 pub mod analyze;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod dockerfile;

@@ -20,7 +20,7 @@ pub const FLAG_BIG_ENDIAN: u8 = 0x1;
 pub const SENTINEL_LEN: usize = 16;
 
 /// One module line of modinfo (`mod`, `dep`, or the `=>` replacement under one of them).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Module {
     pub path: String,
     pub version: String,
@@ -30,7 +30,7 @@ pub struct Module {
 }
 
 /// Parsed modinfo: what `go version -m` prints after the first line.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct BuildInfo {
     /// Package path of the main package (`path` line); empty for GOPATH-mode builds.
     pub path: String,
@@ -59,7 +59,7 @@ impl BuildInfo {
 }
 
 /// Why modinfo text did not parse; `line` is 1-based, as in Go's own message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, serde::Deserialize)]
 #[error("modinfo line {line}: {what}")]
 pub struct ModinfoError {
     pub line: usize,

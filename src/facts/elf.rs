@@ -24,7 +24,9 @@ use serde::Serialize;
 use super::buildinfo::{self, BuildInfo};
 
 /// A Go release number, as in `go1.15.5` (`patch` 0 for `go1.21` or `go1.21rc2`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 pub struct GoVersion {
     pub major: u32,
     pub minor: u32,
@@ -85,7 +87,7 @@ impl fmt::Display for GoVersion {
 }
 
 /// What failed, and at which file offset. Also used for problems that did not stop the analysis.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, serde::Deserialize)]
 #[error("{what} (at file offset {offset:#x})")]
 pub struct ElfError {
     pub offset: u64,
@@ -102,7 +104,7 @@ impl ElfError {
 }
 
 /// `e_type`, with executables split by whether they are position-independent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ElfKind {
     Executable,
@@ -115,7 +117,7 @@ pub enum ElfKind {
 }
 
 /// The operating system an ELF file is built for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetOs {
     Linux,
@@ -163,7 +165,7 @@ impl TargetOs {
 }
 
 /// How [`ElfFacts::os`] was decided, strongest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OsEvidence {
     /// `build GOOS=...` in Go build info.
@@ -183,7 +185,7 @@ pub enum OsEvidence {
     Default,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BuildInfoFormat {
     None,
@@ -194,7 +196,7 @@ pub enum BuildInfoFormat {
 }
 
 /// How sure a version found outside build info is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Certainty {
     /// The version string is the target of a Go string header (pointer + exact length) in writable data —
@@ -205,7 +207,7 @@ pub enum Certainty {
     DelimitedString,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "source")]
 pub enum VersionSource {
     /// The version string of `.go.buildinfo` (what `go version` prints): certain.
@@ -218,7 +220,7 @@ pub enum VersionSource {
 }
 
 /// How [`GoFacts::cgo_enabled`] was decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CgoEvidence {
     /// `build CGO_ENABLED=` in build info (Go 1.18+). This is the toolchain setting: a binary whose
@@ -233,7 +235,7 @@ pub enum CgoEvidence {
 }
 
 /// Everything about the Go code in an ELF file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct GoFacts {
     pub version: Option<GoVersion>,
     /// The version string as embedded: `go1.15.5`, `go1.22.0 X:boringcrypto`, `devel go1.23-abc ...`.
@@ -274,7 +276,7 @@ pub struct GoFacts {
 }
 
 /// What an ELF file is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ElfFacts {
     pub kind: ElfKind,
     /// `uname -m` style: `x86_64`, `aarch64`, `i386`, `arm`, `ppc64le`, `s390x`, `riscv64`, ...

@@ -8,7 +8,9 @@ use serde::Serialize;
 use std::fmt;
 
 /// A glibc release, as in `2.36`. Ordered by release (`2.9 < 2.10 < 2.35`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 pub struct GlibcVersion {
     pub major: u32,
     pub minor: u32,

@@ -13,7 +13,7 @@ use crate::walk::{EntryInfo, Want};
 use serde::Serialize;
 
 /// What a probe learned from one file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "fact", rename_all = "snake_case")]
 pub enum FileFact {
     Elf(Box<ElfFacts>),

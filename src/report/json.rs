@@ -13,6 +13,21 @@ pub fn render(reports: &[ImageReport]) -> String {
     text
 }
 
+/// One image as a line of `--format jsonl`: the same object as an entry of `images`.
+pub fn line(report: &ImageReport) -> String {
+    let mut text = serde_json::to_string(&image(report)).expect("JSON values always serialise");
+    text.push('\n');
+    text
+}
+
+/// A line of `--format jsonl` for an input that could not be read.
+pub fn error_line(input: &str, error: &str) -> String {
+    let mut text = serde_json::to_string(&json!({ "input": input, "error": error }))
+        .expect("JSON values always serialise");
+    text.push('\n');
+    text
+}
+
 /// `images[].libc`: what the C library is and what it does for programs that resolve through it.
 /// `order` is glibc's or musl's effective order for an ordinary name with DNS reachable (`files,dns`, `dns`,
 /// ...; `null` without a C library or when it cannot be predicted, `trace` then says why); `nss_modules`

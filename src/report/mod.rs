@@ -35,6 +35,9 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// JSON lines: one object per image (an entry of the json format's `images`), written as each image
+    /// finishes; an image that could not be read is `{"input", "error"}`.
+    Jsonl,
 }
 
 pub fn render(format: Format, reports: &[ImageReport], color: bool) -> String {
@@ -42,5 +45,6 @@ pub fn render(format: Format, reports: &[ImageReport], color: bool) -> String {
         Format::Text => text::render(reports, color),
         Format::Json => json::render(reports),
         Format::Sarif => sarif::render(reports),
+        Format::Jsonl => reports.iter().map(json::line).collect(),
     }
 }

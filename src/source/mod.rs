@@ -2,13 +2,15 @@
 //! `oci-archive:./x.tar`, `docker-archive:./x.tar`) into one or more [`Image`]s: the image configuration and,
 //! per layer, its digests, media type and a way to open its bytes. Nothing here looks inside a layer.
 //!
-//! Registries (`docker://`) are the next source; they plug in as another [`files::Files`]-like blob store
-//! behind the same [`Image`].
+//! Registries (`docker://REGISTRY/REPO:TAG`, see [`registry`]) are another [`files::Files`] blob store behind
+//! the same [`Image`].
 
+pub mod auth;
 pub mod docker_archive;
 pub mod files;
 pub mod oci;
 pub mod platform;
+pub mod registry;
 
 use crate::error::ImageError;
 use files::{DirFiles, Files, TarFiles};
@@ -45,12 +47,14 @@ impl ImageRef {
             (Some(Transport::OciArchive), rest)
         } else if let Some(rest) = input.strip_prefix("oci:") {
             (Some(Transport::OciLayout), rest)
-        } else if input.starts_with("docker://") {
-            return Err(fail(
-                "registry images (docker://) are not supported yet; save the image with \
-                `skopeo copy docker://… docker-archive:app.tar` and scan the tarball"
-                    .into(),
-            ));
+        } else if let Some(rest) = input.strip_prefix("docker://") {
+            registry::parse_reference(rest).map_err(fail)?;
+            return Ok(ImageRef {
+                original: input.to_string(),
+                transport: Transport::Registry,
+                path: PathBuf::new(),
+                reference: Some(rest.to_string()),
+            });
         } else {
             (None, input)
         };
@@ -212,11 +216,8 @@ pub fn open(reference: &ImageRef, platform: &PlatformChoice) -> Result<Vec<Image
             })?)
         }
         Transport::Registry => {
-            return Err(ImageError::new(
-                input,
-                "",
-                "registry images are not supported yet",
-            ))
+            let text = reference.reference.as_deref().unwrap_or_default();
+            return registry::open(input, text, platform);
         }
     };
     match reference.transport {

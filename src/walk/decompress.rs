@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 use std::io::{self, BufRead, BufReader, Read};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     Gzip,

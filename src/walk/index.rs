@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EntryKind {
     File,
     Dir,
@@ -19,7 +19,7 @@ pub enum EntryKind {
     Other,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Entry {
     pub kind: EntryKind,
     path: Range<usize>,
@@ -28,7 +28,7 @@ pub struct Entry {
     pub mode: u32,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize)]
 pub struct LayerIndex {
     names: String,
     entries: Vec<Entry>,

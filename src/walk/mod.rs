@@ -52,7 +52,7 @@ impl Default for WalkOptions {
 }
 
 /// One probe's verdict on one entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Observation {
     pub entry: usize,
     pub probe: &'static str,
@@ -60,7 +60,7 @@ pub struct Observation {
 }
 
 /// Everything one pass over one layer learned.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct LayerScan {
     pub layer: usize,
     pub index: LayerIndex,
