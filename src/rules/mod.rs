@@ -54,10 +54,13 @@ pub struct Finding {
     pub dockerfile: Option<crate::dockerfile::DockerfileLine>,
 }
 
+/// What every rule's `check` is: the analysis and the rule's own doc in, findings out.
+type Check = fn(&ImageAnalysis, &RuleDoc) -> Vec<Finding>;
+
 /// A rule: its documentation and its check.
 pub struct Rule {
     pub doc: RuleDoc,
-    check: fn(&ImageAnalysis, &RuleDoc) -> Vec<Finding>,
+    check: Check,
 }
 
 impl Rule {
@@ -85,7 +88,7 @@ impl Rule {
 pub fn all() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let checks: [(&str, fn(&ImageAnalysis, &RuleDoc) -> Vec<Finding>); 6] = [
+        let checks: [(&str, Check); 6] = [
             ("NSL001", nsl001::check),
             ("NSL002", nsl002::check),
             ("NSL003", nsl003::check),
