@@ -4,6 +4,14 @@
 //!
 //! Entries nobody wants are passed over without copying their data; a wanted file is read into one reused
 //! buffer, up to a size cap (a file over the cap is reported, not read).
+//!
+//! Cost and memory: layers are walked by one worker per core, largest layer first (the largest bounds the
+//! wall time, so it must not start last); each layer's stored bytes are read and hashed on a thread of their
+//! own while the worker decompresses and walks them. Memory is bounded whatever the image size: per worker a
+//! decoder, a few read-ahead chunks and a reused buffer of at most [`SMALL_FILE`] bytes; a larger wanted
+//! file gets a buffer of its own size, and only one such buffer exists at a time in the whole scan (a
+//! worker that meets a second one waits) — so the peak is about `workers × SMALL_FILE` plus the largest file
+//! read, which `--max-file-size` caps.
 
 pub mod decompress;
 pub mod index;
@@ -13,8 +21,9 @@ use crate::probes::{FileFact, Probe};
 use crate::source::{Image, Layer};
 use decompress::{Compression, Hashing, Sniffed};
 use index::{clean_path, EntryKind, LayerIndex};
-use rayon::prelude::*;
 use std::io::{BufReader, Read};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 /// What a probe wants of one entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,17 +84,125 @@ pub struct LayerScan {
 
 const ELF_MAGIC: &[u8; 4] = b"\x7fELF";
 
+/// Files up to this size are read into a worker's reused buffer; larger ones take the scan's one large
+/// buffer (see the module notes).
+pub const SMALL_FILE: u64 = 8 * 1024 * 1024;
+
+/// What the decompressed stream is read through: tar headers and small reads come out of this buffer, not
+/// one decoder call each; reads of file data at least this large go straight through.
+const TAR_BUFFER: usize = 64 * 1024;
+
+/// Memory a wanted file is read into. Reused: it keeps its largest size (its bytes stay initialised, so
+/// reading a file into it costs no clearing).
+#[derive(Default)]
+struct FileBuffer {
+    bytes: Vec<u8>,
+}
+
+impl FileBuffer {
+    /// The first `size` bytes, growing the buffer if needed (geometrically, but never past `cap`; a larger
+    /// `size` than `cap` gets exactly `size`).
+    fn first(&mut self, size: usize, cap: usize) -> &mut [u8] {
+        if self.bytes.len() < size {
+            let grown = (2 * self.bytes.len()).min(cap).max(size);
+            // The old contents are not needed: free them before allocating the new ones.
+            self.bytes = Vec::new();
+            self.bytes = vec![0; grown];
+        }
+        &mut self.bytes[..size]
+    }
+}
+
+/// The one large buffer of a scan: at most one file over [`SMALL_FILE`] is held in memory at a time. Kept
+/// for the next large file until the scan ends, so that each one does not fault in fresh pages.
+#[derive(Default)]
+struct LargeSlot {
+    state: Mutex<(bool, FileBuffer)>,
+    free: Condvar,
+}
+
+struct LargeGuard<'a> {
+    slot: &'a LargeSlot,
+    buffer: FileBuffer,
+}
+
+impl LargeSlot {
+    fn take(&self) -> LargeGuard<'_> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while state.0 {
+            state = self.free.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.0 = true;
+        LargeGuard {
+            slot: self,
+            buffer: std::mem::take(&mut state.1),
+        }
+    }
+}
+
+impl Drop for LargeGuard<'_> {
+    fn drop(&mut self) {
+        let mut state = self.slot.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.0 = false;
+        state.1 = std::mem::take(&mut self.buffer);
+        drop(state);
+        self.slot.free.notify_one();
+    }
+}
+
+/// What a worker keeps from one layer to the next.
+struct Worker<'a> {
+    /// Holds wanted files up to [`SMALL_FILE`] bytes; reused, never larger.
+    buffer: FileBuffer,
+    large: &'a LargeSlot,
+}
+
 /// Walks every layer of an image, in parallel, bottom layer first in the result.
 pub fn scan_image(
     image: &Image,
     probes: &[&dyn Probe],
     options: &WalkOptions,
 ) -> Result<Vec<LayerScan>, ImageError> {
-    image
-        .layers
-        .par_iter()
-        .map(|layer| scan_layer(image, layer, probes, options))
-        .collect()
+    let layers = &image.layers;
+    // Largest first (by stored size, where the manifest gives it; otherwise in order).
+    let mut order: Vec<usize> = (0..layers.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(layers[i].expected.blob_size.unwrap_or(0)));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(layers.len())
+        .max(1);
+    let large = LargeSlot::default();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Result<LayerScan, ImageError>>>> =
+        Mutex::new((0..layers.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let mut worker = Worker {
+                    buffer: FileBuffer::default(),
+                    large: &large,
+                };
+                // After a failure the scan's answer is that error: start no more layers.
+                while !failed.load(Ordering::Relaxed) {
+                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    let result = scan_layer_with(image, &layers[i], probes, options, &mut worker);
+                    if result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The first failing layer in layer order names the error; layers not walked after it do not matter.
+    if let Some(error) = results.iter().find_map(|r| r.as_ref()?.as_ref().err()) {
+        return Err(error.clone());
+    }
+    Ok(results.into_iter().flatten().flatten().collect())
 }
 
 fn known_layer_media_type(media_type: &str) -> bool {
@@ -99,6 +216,107 @@ pub fn scan_layer(
     probes: &[&dyn Probe],
     options: &WalkOptions,
 ) -> Result<LayerScan, ImageError> {
+    let large = LargeSlot::default();
+    let mut worker = Worker {
+        buffer: FileBuffer::default(),
+        large: &large,
+    };
+    scan_layer_with(image, layer, probes, options, &mut worker)
+}
+
+fn scan_layer_with(
+    image: &Image,
+    layer: &Layer,
+    probes: &[&dyn Probe],
+    options: &WalkOptions,
+    worker: &mut Worker,
+) -> Result<LayerScan, ImageError> {
+    let raw = image.open_layer(layer)?;
+    let expected = &layer.expected;
+    // Docker archives are checked by the uncompressed digest; hash it only when no blob digest covers it.
+    let hash_tar = expected.blob_digest.is_none() && expected.diff_id.is_some();
+    let hash_blob = expected.blob_digest.is_some();
+    let (mut stored, chunks, recycle) = decompress::stored_channel();
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            // A plain tar's stored bytes are its tar bytes: its diff ID is hashed here too, off the walk.
+            let hash = move |first: &[u8]| {
+                hash_blob
+                    || (hash_tar
+                        && matches!(decompress::sniff(first), Sniffed::Known(Compression::None)))
+            };
+            decompress::read_stored(raw, hash, chunks, recycle)
+        });
+        let result = walk_layer(image, layer, probes, options, worker, &mut stored, hash_tar);
+        // Whatever happened, the producer stops once the stream is gone.
+        drop(stored);
+        let summary = match producer.join() {
+            Ok(summary) => summary,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let (mut scan, tar_digest) = result?;
+        if scan.compression.is_none() {
+            // Not walked (unsupported compression): nothing was checked, as nothing was read.
+            return Ok(scan);
+        }
+        scan.stored_bytes = summary.count;
+        let tar_digest = match scan.compression {
+            Some(Compression::None) if hash_tar => summary.digest.clone(),
+            _ => tar_digest,
+        };
+        verify(image, layer, &scan, summary.digest, tar_digest)?;
+        Ok(scan)
+    })
+}
+
+/// Compares what was read with what the manifest or config promise.
+fn verify(
+    image: &Image,
+    layer: &Layer,
+    scan: &LayerScan,
+    blob_digest: Option<String>,
+    tar_digest: Option<String>,
+) -> Result<(), ImageError> {
+    let part = image.layer_part(layer);
+    let fail = |what: String| ImageError::new(&image.input, &part, what);
+    let expected = &layer.expected;
+    if let (Some(want), Some(got)) = (&expected.blob_digest, blob_digest) {
+        if *want != got {
+            return Err(fail(format!(
+                "digest mismatch: the manifest says {want}, the blob hashes to {got}"
+            )));
+        }
+    }
+    if let Some(size) = expected.blob_size {
+        if size != scan.stored_bytes {
+            return Err(fail(format!(
+                "size mismatch: the manifest says {size} bytes, the blob has {}",
+                scan.stored_bytes
+            )));
+        }
+    }
+    if let (Some(want), Some(got)) = (&expected.diff_id, tar_digest) {
+        if *want != got {
+            return Err(fail(format!(
+                "diff ID mismatch: the config says {want}, the uncompressed layer hashes to {got}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Decompresses and walks one layer's stored bytes; returns the scan and (when asked to hash the
+/// decompressed stream and it was compressed) the tar's digest. A layer that cannot be walked comes back with
+/// no compression set.
+fn walk_layer(
+    image: &Image,
+    layer: &Layer,
+    probes: &[&dyn Probe],
+    options: &WalkOptions,
+    worker: &mut Worker,
+    stored: &mut decompress::StoredStream,
+    hash_tar: bool,
+) -> Result<(LayerScan, Option<String>), ImageError> {
     let part = image.layer_part(layer);
     let fail = |what: String| ImageError::new(&image.input, &part, what);
     let mut scan = LayerScan {
@@ -110,18 +328,14 @@ pub fn scan_layer(
         tar_bytes: 0,
         not_walked: None,
     };
-    let raw = image.open_layer(layer)?;
-    let expected = &layer.expected;
-    let mut stored = Hashing::new(raw, expected.blob_digest.is_some());
-    let mut buffered = BufReader::with_capacity(256 * 1024, &mut stored);
-    let head = decompress::peek(&mut buffered).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let head = decompress::peek(stored).map_err(|e| fail(format!("cannot read: {e}")))?;
     let compression = match decompress::sniff(&head) {
         Sniffed::Known(c) => c,
         Sniffed::Unsupported(name) => {
             scan.not_walked = Some(format!(
                 "{name}-compressed layer: nsslint reads gzip, zstd and plain tar layers"
             ));
-            return Ok(scan);
+            return Ok((scan, None));
         }
     };
     if let Some(media_type) = layer
@@ -134,13 +348,16 @@ pub fn scan_layer(
             "unknown layer media type {media_type:?}; walked as {compression:?} by its magic bytes"
         ));
     }
-    scan.compression = Some(compression);
-    let decoder = decompress::decoder(compression, buffered)
+    let decoder = decompress::decoder(compression, &mut *stored)
         .map_err(|e| fail(format!("cannot start {compression:?} decoding: {e}")))?;
-    // Docker archives are checked by the uncompressed digest; hash it only when no blob digest covers it.
-    let hash_tar = expected.blob_digest.is_none() && expected.diff_id.is_some();
-    let mut tar_stream = Hashing::new(decoder, hash_tar);
-    walk_tar(&mut tar_stream, probes, options, &mut scan)
+    // A plain tar is read straight from the stored chunks; a decoder's output is buffered for the tar reader.
+    let decoder: Box<dyn Read> = match compression {
+        Compression::None => decoder,
+        _ => Box::new(BufReader::with_capacity(TAR_BUFFER, decoder)),
+    };
+    // A plain tar's digest, if wanted, is the stored bytes' digest, computed by the reading thread.
+    let mut tar_stream = Hashing::new(decoder, hash_tar && compression != Compression::None);
+    walk_tar(&mut tar_stream, probes, options, worker, &mut scan)
         .map_err(|(offset, what)| fail(what).at(offset))?;
     tar_stream.drain().map_err(|e| {
         fail(format!(
@@ -154,30 +371,8 @@ pub fn scan_layer(
     stored
         .drain()
         .map_err(|e| fail(format!("cannot read: {e}")).at(stored.count))?;
-    scan.stored_bytes = stored.count;
-    if let (Some(want), Some(got)) = (&expected.blob_digest, stored.digest()) {
-        if *want != got {
-            return Err(fail(format!(
-                "digest mismatch: the manifest says {want}, the blob hashes to {got}"
-            )));
-        }
-    }
-    if let Some(size) = expected.blob_size {
-        if size != stored.count {
-            return Err(fail(format!(
-                "size mismatch: the manifest says {size} bytes, the blob has {}",
-                stored.count
-            )));
-        }
-    }
-    if let (Some(want), Some(got)) = (&expected.diff_id, tar_digest) {
-        if *want != got {
-            return Err(fail(format!(
-                "diff ID mismatch: the config says {want}, the uncompressed layer hashes to {got}"
-            )));
-        }
-    }
-    Ok(scan)
+    scan.compression = Some(compression);
+    Ok((scan, tar_digest))
 }
 
 /// One pass over a tar stream. Errors carry the offset in the uncompressed stream.
@@ -185,10 +380,10 @@ fn walk_tar<R: Read>(
     stream: &mut Hashing<R>,
     probes: &[&dyn Probe],
     options: &WalkOptions,
+    worker: &mut Worker,
     scan: &mut LayerScan,
 ) -> Result<(), (u64, String)> {
     let mut archive = tar::Archive::new(&mut *stream);
-    let mut buffer: Vec<u8> = Vec::new();
     let mut wants: Vec<Want> = vec![Want::Nothing; probes.len()];
     let entries = archive
         .entries()
@@ -283,13 +478,11 @@ fn walk_tar<R: Read>(
             size,
             mode,
         };
-        buffer.clear();
+        let mut magic = [0u8; 4];
         let is_elf = if size >= 4 {
-            let mut magic = [0u8; 4];
             entry
                 .read_exact(&mut magic)
                 .map_err(|e| bad(format!("{path}: cannot read data: {e}")))?;
-            buffer.extend_from_slice(&magic);
             &magic == ELF_MAGIC
         } else {
             false
@@ -314,28 +507,43 @@ fn walk_tar<R: Read>(
             }
             continue;
         }
+        // A small file goes to the worker's buffer; a large one waits for the scan's one large buffer.
+        let mut large;
+        let buffer = if size <= SMALL_FILE {
+            worker.buffer.first(size as usize, SMALL_FILE as usize)
+        } else {
+            large = worker.large.take();
+            large.buffer.first(size as usize, size as usize)
+        };
+        let mut filled = 0;
+        if size >= 4 {
+            buffer[..4].copy_from_slice(&magic);
+            filled = 4;
+        }
         let data_at = entry.raw_file_position();
-        (&mut entry)
-            .take(size - buffer.len() as u64)
-            .read_to_end(&mut buffer)
-            .map_err(|e| {
-                (
-                    data_at,
-                    format!("{path}: cannot read its {size} bytes: {e}"),
-                )
-            })?;
-        if (buffer.len() as u64) < size {
+        while filled < buffer.len() {
+            match entry.read(&mut buffer[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err((
+                        data_at,
+                        format!("{path}: cannot read its {size} bytes: {e}"),
+                    ))
+                }
+            }
+        }
+        if filled < buffer.len() {
             return Err((
                 data_at,
-                format!(
-                    "{path}: the layer ends inside this file ({} of {size} bytes)",
-                    buffer.len()
-                ),
+                format!("{path}: the layer ends inside this file ({filled} of {size} bytes)"),
             ));
         }
+        let buffer = &*buffer;
         for (want, probe) in wants.iter().zip(probes) {
             if interested(*want) {
-                let fact = probe.analyze(&info, &buffer);
+                let fact = probe.analyze(&info, buffer);
                 scan.observations.push(Observation {
                     entry: id,
                     probe: probe.name(),
@@ -345,4 +553,226 @@ fn walk_tar<R: Read>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// Wants every file whole; says how long it was and what its bytes sum to.
+    struct Everything;
+
+    impl Probe for Everything {
+        fn name(&self) -> &'static str {
+            "everything"
+        }
+        fn version(&self) -> u32 {
+            1
+        }
+        fn wants(&self, _entry: &EntryInfo) -> Want {
+            Want::Contents
+        }
+        fn analyze(&self, _entry: &EntryInfo, bytes: &[u8]) -> FileFact {
+            FileFact::Text {
+                text: summary(bytes),
+            }
+        }
+    }
+
+    fn summary(bytes: &[u8]) -> String {
+        let sum = bytes.iter().enumerate().fold(0u64, |s, (i, &b)| {
+            s.wrapping_mul(31).wrapping_add(b as u64 ^ i as u64)
+        });
+        format!("{} {sum:x}", bytes.len())
+    }
+
+    fn content(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u64).wrapping_mul(0x9e37_79b9) as u8 ^ seed)
+            .collect()
+    }
+
+    fn tar_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, bytes) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o755);
+            builder.append_data(&mut header, path, &bytes[..]).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    fn walk(tar: Vec<u8>, large: &LargeSlot) -> Result<LayerScan, (u64, String)> {
+        let mut scan = LayerScan {
+            layer: 0,
+            index: LayerIndex::default(),
+            observations: Vec::new(),
+            compression: None,
+            stored_bytes: 0,
+            tar_bytes: 0,
+            not_walked: None,
+        };
+        let mut worker = Worker {
+            buffer: FileBuffer::default(),
+            large,
+        };
+        let mut stream = Hashing::new(Cursor::new(tar), false);
+        walk_tar(
+            &mut stream,
+            &[&Everything],
+            &WalkOptions::default(),
+            &mut worker,
+            &mut scan,
+        )?;
+        Ok(scan)
+    }
+
+    #[test]
+    fn small_and_large_files_are_read_whole_whatever_buffer_they_use() {
+        let mib = 1024 * 1024;
+        let files = vec![
+            ("tiny", b"ab".to_vec()),
+            ("small", content(100, 1)),
+            ("medium", content(5 * mib, 2)),
+            ("large", content(9 * mib, 3)),
+            ("after-large", content(3 * mib, 4)),
+            // Larger than the retained large buffer, then smaller than it again.
+            ("larger", content(12 * mib, 5)),
+            ("large-again", content(SMALL_FILE as usize + 1, 6)),
+        ];
+        let large = LargeSlot::default();
+        let scan = walk(tar_of(&files), &large).unwrap();
+        let seen: Vec<String> = scan
+            .observations
+            .iter()
+            .map(|o| match &o.fact {
+                FileFact::Text { text } => text.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let want: Vec<String> = files.iter().map(|(_, b)| summary(b)).collect();
+        assert_eq!(seen, want);
+        // The large buffer was given back, and kept for the next large file.
+        assert!(!large.state.lock().unwrap().0);
+        assert!(large.state.lock().unwrap().1.bytes.len() >= 12 * mib);
+    }
+
+    #[test]
+    fn a_layer_ending_inside_a_wanted_file_is_an_error_naming_it() {
+        let size = SMALL_FILE as usize + 1000;
+        let mut tar = tar_of(&[("big", content(size, 7))]);
+        tar.truncate(512 + 4096);
+        let error = walk(tar, &LargeSlot::default()).unwrap_err();
+        assert_eq!(
+            error,
+            (
+                512,
+                format!("big: the layer ends inside this file (4096 of {size} bytes)")
+            )
+        );
+    }
+
+    #[test]
+    fn one_large_buffer_at_a_time() {
+        let slot = LargeSlot::default();
+        let holders = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..50 {
+                        let _guard = slot.take();
+                        assert_eq!(holders.fetch_add(1, Ordering::SeqCst), 0);
+                        std::thread::yield_now();
+                        holders.fetch_sub(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+    }
+
+    /// Hands out its bytes a few at a time, then fails if told to.
+    struct Dribble {
+        bytes: Vec<u8>,
+        at: usize,
+        fail_at_end: bool,
+    }
+
+    impl Read for Dribble {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.at == self.bytes.len() && self.fail_at_end {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.bytes.len() - self.at).min(7919);
+            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    fn read_through_stream(bytes: &[u8], fail: bool) -> (Vec<u8>, Option<String>, u64, u64) {
+        let (mut stream, chunks, recycle) = decompress::stored_channel();
+        let raw = Dribble {
+            bytes: bytes.to_vec(),
+            at: 0,
+            fail_at_end: fail,
+        };
+        std::thread::scope(|scope| {
+            let producer =
+                scope.spawn(move || decompress::read_stored(raw, |_| true, chunks, recycle));
+            let mut out = Vec::new();
+            let mut buf = [0u8; 1000];
+            let error = loop {
+                match stream.read(&mut buf) {
+                    Ok(0) => break None,
+                    Ok(n) => out.extend_from_slice(&buf[..n]),
+                    Err(e) => break Some(e.to_string()),
+                }
+            };
+            let consumed = stream.count;
+            drop(stream);
+            let summary = producer.join().unwrap();
+            (out, error, consumed, summary.count)
+        })
+    }
+
+    #[test]
+    fn stored_bytes_come_through_the_reading_thread_unchanged_and_hashed() {
+        use sha2::Digest;
+        let bytes = content(3 * decompress::CHUNK + 12345, 9);
+        let (mut stream, chunks, recycle) = decompress::stored_channel();
+        let raw = Cursor::new(bytes.clone());
+        let (out, summary) = std::thread::scope(|scope| {
+            let producer =
+                scope.spawn(move || decompress::read_stored(raw, |_| true, chunks, recycle));
+            let mut out = Vec::new();
+            stream.read_to_end(&mut out).unwrap();
+            (out, producer.join().unwrap())
+        });
+        assert_eq!(out, bytes);
+        assert_eq!(summary.count, bytes.len() as u64);
+        assert_eq!(
+            summary.digest.unwrap(),
+            format!(
+                "sha256:{}",
+                crate::source::hex(&sha2::Sha256::digest(&bytes))
+            )
+        );
+
+        let (out, error, consumed, produced) = read_through_stream(&bytes, false);
+        assert_eq!(
+            (out.len(), error, consumed, produced),
+            (bytes.len(), None, bytes.len() as u64, bytes.len() as u64)
+        );
+    }
+
+    #[test]
+    fn a_read_error_reaches_the_walk_after_the_bytes_before_it() {
+        let bytes = content(600_000, 3);
+        let (out, error, consumed, _) = read_through_stream(&bytes, true);
+        assert_eq!(out, bytes);
+        assert_eq!(error.as_deref(), Some("disk on fire"));
+        assert_eq!(consumed, bytes.len() as u64);
+    }
 }
