@@ -93,6 +93,26 @@ pub const CHUNK: usize = 256 * 1024;
 /// Chunks read ahead of the decompressor, at most.
 const CHUNKS_AHEAD: usize = 4;
 
+/// Chunks kept for the next layers rather than allocated for each (as the walk's file buffers are, to keep
+/// glibc's heap from fragmenting over many images).
+static SPARE_CHUNKS: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+/// Most chunks kept: the read-ahead of a few layers at a time (4 MiB).
+const SPARE_LIMIT: usize = 16;
+
+fn spare_chunk() -> Vec<u8> {
+    let spare = SPARE_CHUNKS.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    spare.unwrap_or_else(|| vec![0u8; CHUNK])
+}
+
+fn keep_chunk(chunk: Vec<u8>) {
+    if chunk.len() == CHUNK {
+        let mut spare = SPARE_CHUNKS.lock().unwrap_or_else(|e| e.into_inner());
+        if spare.len() < SPARE_LIMIT {
+            spare.push(chunk);
+        }
+    }
+}
+
 /// What the reading thread learned of the stored bytes once they were all read.
 #[derive(Debug, Default)]
 pub struct StoredSummary {
@@ -129,12 +149,13 @@ pub fn read_stored(
     let mut hasher: Option<Sha256> = None;
     let mut hash = Some(hash);
     loop {
-        let mut buf = recycle.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
+        let mut buf = recycle.try_recv().unwrap_or_else(|_| spare_chunk());
         let n = loop {
             match raw.read(&mut buf) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
+                    keep_chunk(buf);
                     let _ = chunks.send(Err(e));
                     return summary;
                 }
@@ -148,11 +169,19 @@ pub fn read_stored(
         }
         summary.count += n as u64;
         if n == 0 {
+            keep_chunk(buf);
             break;
         }
-        if chunks.send(Ok((buf, n))).is_err() {
+        if let Err(unsent) = chunks.send(Ok((buf, n))) {
+            // The walk stopped reading: nothing more to do.
+            if let Ok((chunk, _)) = unsent.0 {
+                keep_chunk(chunk);
+            }
             return summary;
         }
+    }
+    while let Ok(chunk) = recycle.try_recv() {
+        keep_chunk(chunk);
     }
     summary.digest = hasher.map(|h| format!("sha256:{}", crate::source::hex(&h.finalize())));
     summary
@@ -177,6 +206,15 @@ pub fn stored_channel() -> (
         count: 0,
     };
     (stream, chunk_tx, recycle_rx)
+}
+
+impl Drop for StoredStream {
+    fn drop(&mut self) {
+        keep_chunk(std::mem::take(&mut self.current));
+        while let Ok(Ok((chunk, _))) = self.chunks.try_recv() {
+            keep_chunk(chunk);
+        }
+    }
 }
 
 impl StoredStream {

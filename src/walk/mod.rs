@@ -9,9 +9,8 @@
 //! wall time, so it must not start last); each layer's stored bytes are read and hashed on a thread of their
 //! own while the worker decompresses and walks them. Memory is bounded whatever the image size: per worker a
 //! decoder, a few read-ahead chunks and a reused buffer of at most [`SMALL_FILE`] bytes; a larger wanted
-//! file gets a buffer of its own size, and only one such buffer exists at a time in the whole scan (a
-//! worker that meets a second one waits) — so the peak is about `workers × SMALL_FILE` plus the largest file
-//! read, which `--max-file-size` caps.
+//! file goes to the one large buffer of the process (a worker that needs it while another holds it waits)
+//! — so the peak is about `workers × SMALL_FILE` plus the largest file read, which `--max-file-size` caps.
 
 pub mod decompress;
 pub mod index;
@@ -84,8 +83,8 @@ pub struct LayerScan {
 
 const ELF_MAGIC: &[u8; 4] = b"\x7fELF";
 
-/// Files up to this size are read into a worker's reused buffer; larger ones take the scan's one large
-/// buffer (see the module notes).
+/// Files up to this size are read into a worker's reused buffer; larger ones take the one large buffer (see
+/// the module notes).
 pub const SMALL_FILE: u64 = 8 * 1024 * 1024;
 
 /// What the decompressed stream is read through: tar headers and small reads come out of this buffer, not
@@ -113,13 +112,30 @@ impl FileBuffer {
     }
 }
 
-/// The one large buffer of a scan: at most one file over [`SMALL_FILE`] is held in memory at a time. Kept
-/// for the next large file until the scan ends, so that each one does not fault in fresh pages.
+/// The one large buffer: at most one file over [`SMALL_FILE`] is held in memory at a time. Kept for the next
+/// large file, so that each one does not fault in fresh pages (up to [`KEEP_LARGE`] bytes once a scan ends).
 #[derive(Default)]
 struct LargeSlot {
     state: Mutex<(bool, FileBuffer)>,
     free: Condvar,
 }
+
+impl LargeSlot {
+    const fn new() -> Self {
+        LargeSlot {
+            state: Mutex::new((false, FileBuffer { bytes: Vec::new() })),
+            free: Condvar::new(),
+        }
+    }
+}
+
+/// The process's large buffer and its workers' small ones outlive a scan: scanning many images, freeing
+/// and reallocating them each time fragmented glibc's heap (the process grew ~1.5 MB per image).
+static LARGE: LargeSlot = LargeSlot::new();
+static SMALL: Mutex<Vec<FileBuffer>> = Mutex::new(Vec::new());
+/// A large buffer bigger than this is freed when its scan ends rather than kept (glibc maps blocks this
+/// big on their own, so freeing them gives the memory back).
+const KEEP_LARGE: usize = 32 * 1024 * 1024;
 
 struct LargeGuard<'a> {
     slot: &'a LargeSlot,
@@ -136,6 +152,14 @@ impl LargeSlot {
         LargeGuard {
             slot: self,
             buffer: std::mem::take(&mut state.1),
+        }
+    }
+
+    /// Frees the kept buffer if it is over `limit` bytes.
+    fn trim(&self, limit: usize) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.1.bytes.len() > limit {
+            state.1 = FileBuffer::default();
         }
     }
 }
@@ -167,11 +191,9 @@ pub fn scan_image(
     // Largest first (by stored size, where the manifest gives it; otherwise in order).
     let mut order: Vec<usize> = (0..layers.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(layers[i].expected.blob_size.unwrap_or(0)));
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(layers.len())
-        .max(1);
-    let large = LargeSlot::default();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.min(layers.len()).max(1);
+    let large = &LARGE;
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let results: Mutex<Vec<Option<Result<LayerScan, ImageError>>>> =
@@ -180,8 +202,12 @@ pub fn scan_image(
         for _ in 0..workers {
             scope.spawn(|| {
                 let mut worker = Worker {
-                    buffer: FileBuffer::default(),
-                    large: &large,
+                    buffer: SMALL
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .pop()
+                        .unwrap_or_default(),
+                    large,
                 };
                 // After a failure the scan's answer is that error: start no more layers.
                 while !failed.load(Ordering::Relaxed) {
@@ -194,9 +220,14 @@ pub fn scan_image(
                     }
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
                 }
+                let mut spare = SMALL.lock().unwrap_or_else(|e| e.into_inner());
+                if spare.len() < cores {
+                    spare.push(std::mem::take(&mut worker.buffer));
+                }
             });
         }
     });
+    large.trim(KEEP_LARGE);
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     // The first failing layer in layer order names the error; layers not walked after it do not matter.
     if let Some(error) = results.iter().find_map(|r| r.as_ref()?.as_ref().err()) {
@@ -216,12 +247,13 @@ pub fn scan_layer(
     probes: &[&dyn Probe],
     options: &WalkOptions,
 ) -> Result<LayerScan, ImageError> {
-    let large = LargeSlot::default();
     let mut worker = Worker {
         buffer: FileBuffer::default(),
-        large: &large,
+        large: &LARGE,
     };
-    scan_layer_with(image, layer, probes, options, &mut worker)
+    let scan = scan_layer_with(image, layer, probes, options, &mut worker);
+    LARGE.trim(KEEP_LARGE);
+    scan
 }
 
 fn scan_layer_with(
