@@ -21,7 +21,7 @@ use crate::source::{Image, Layer};
 use decompress::{Compression, Hashing, Sniffed};
 use index::{clean_path, EntryKind, LayerIndex};
 use std::io::{BufReader, Read};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// What a probe wants of one entry.
@@ -195,7 +195,9 @@ pub fn scan_image(
     let workers = cores.min(layers.len()).max(1);
     let large = &LARGE;
     let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
+    // The lowest layer that failed: layers above it need not be walked, those below it must (one of them may
+    // fail too, and the error reported is the lowest layer's, whatever order the layers were walked in).
+    let failed_at = AtomicUsize::new(usize::MAX);
     let results: Mutex<Vec<Option<Result<LayerScan, ImageError>>>> =
         Mutex::new((0..layers.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
@@ -209,14 +211,13 @@ pub fn scan_image(
                         .unwrap_or_default(),
                     large,
                 };
-                // After a failure the scan's answer is that error: start no more layers.
-                while !failed.load(Ordering::Relaxed) {
-                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                        break;
-                    };
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if i > failed_at.load(Ordering::Relaxed) {
+                        continue;
+                    }
                     let result = scan_layer_with(image, &layers[i], probes, options, &mut worker);
                     if result.is_err() {
-                        failed.store(true, Ordering::Relaxed);
+                        failed_at.fetch_min(i, Ordering::Relaxed);
                     }
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
                 }
@@ -229,7 +230,7 @@ pub fn scan_image(
     });
     large.trim(KEEP_LARGE);
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    // The first failing layer in layer order names the error; layers not walked after it do not matter.
+    // The lowest failing layer names the error.
     if let Some(error) = results.iter().find_map(|r| r.as_ref()?.as_ref().err()) {
         return Err(error.clone());
     }
@@ -268,8 +269,10 @@ fn scan_layer_with(
     // Docker archives are checked by the uncompressed digest; hash it only when no blob digest covers it.
     let hash_tar = expected.blob_digest.is_none() && expected.diff_id.is_some();
     let hash_blob = expected.blob_digest.is_some();
-    let (mut stored, chunks, recycle) = decompress::stored_channel();
     std::thread::scope(|scope| {
+        // Made in here so that a panic in the walk drops the stream on its way out, and the producer, which
+        // the scope waits for, is not left blocked on a full channel.
+        let (mut stored, chunks, recycle) = decompress::stored_channel();
         let producer = scope.spawn(move || {
             // A plain tar's stored bytes are its tar bytes: its diff ID is hashed here too, off the walk.
             let hash = move |first: &[u8]| {
@@ -797,6 +800,136 @@ mod tests {
             (out.len(), error, consumed, produced),
             (bytes.len(), None, bytes.len() as u64, bytes.len() as u64)
         );
+    }
+
+    /// An OCI layout of one image whose layers are the given blobs (stored as they are).
+    fn oci_layout(dir: &std::path::Path, blobs: &[Vec<u8>]) -> Image {
+        let write_blob = |bytes: &[u8]| {
+            let digest = crate::source::sha256_digest(bytes);
+            let path = dir.join("blobs/sha256").join(&digest["sha256:".len()..]);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+            (digest, bytes.len())
+        };
+        let mut diff_ids = Vec::new();
+        let layers: Vec<String> = blobs
+            .iter()
+            .map(|b| {
+                let (digest, size) = write_blob(b);
+                // OCI layers are checked by their blob digest; these only have to be there.
+                diff_ids.push(format!("\"{digest}\""));
+                format!(r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{digest}","size":{size}}}"#)
+            })
+            .collect();
+        let config = format!(
+            r#"{{"architecture":"amd64","os":"linux","config":{{}},"rootfs":{{"type":"layers","diff_ids":[{}]}}}}"#,
+            diff_ids.join(",")
+        );
+        let (config_digest, config_size) = write_blob(config.as_bytes());
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{config_size}}},"layers":[{}]}}"#,
+            layers.join(",")
+        );
+        let (digest, size) = write_blob(manifest.as_bytes());
+        std::fs::write(
+            dir.join("index.json"),
+            format!(r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{digest}","size":{size}}}]}}"#),
+        )
+        .unwrap();
+        std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        let reference = crate::source::ImageRef::parse(&format!("oci:{}", dir.display())).unwrap();
+        crate::source::open(&reference, &Default::default())
+            .unwrap()
+            .remove(0)
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn layers_come_back_in_order_whatever_order_they_were_walked_in() {
+        let dir = tempfile::tempdir().unwrap();
+        // Sizes out of order, so that largest-first differs from layer order.
+        let tars: Vec<Vec<u8>> = [1000, 300_000, 10, 50_000, 2_000_000]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| tar_of(&[(&format!("layer{i}"), content(n, i as u8))]))
+            .collect();
+        let blobs: Vec<Vec<u8>> = tars.iter().map(|t| gzip(t)).collect();
+        let image = oci_layout(dir.path(), &blobs);
+        let scans = scan_image(&image, &[&Everything], &WalkOptions::default()).unwrap();
+        let got: Vec<(usize, String, u64, u64)> = scans
+            .iter()
+            .map(|s| {
+                (
+                    s.layer,
+                    s.index.path(0).to_string(),
+                    s.stored_bytes,
+                    s.tar_bytes,
+                )
+            })
+            .collect();
+        let want: Vec<(usize, String, u64, u64)> = (0..5)
+            .map(|i| {
+                (
+                    i,
+                    format!("layer{i}"),
+                    blobs[i].len() as u64,
+                    tars[i].len() as u64,
+                )
+            })
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn the_first_bad_layer_in_layer_order_is_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = gzip(&tar_of(&[("a", content(10, 1))]));
+        let mut bad1 = gzip(&tar_of(&[("b", content(100_000, 2))]));
+        bad1.truncate(bad1.len() / 2);
+        let mut bad2 = gzip(&tar_of(&[("c", content(900_000, 3))]));
+        bad2.truncate(bad2.len() / 2);
+        let image = oci_layout(dir.path(), &[good, bad1, bad2]);
+        let error = scan_image(&image, &[&Everything], &WalkOptions::default()).unwrap_err();
+        assert!(error.to_string().contains("(2 of 3)"), "{error}");
+    }
+
+    /// Panics on the first file it is shown.
+    struct Panics;
+
+    impl Probe for Panics {
+        fn name(&self) -> &'static str {
+            "panics"
+        }
+        fn version(&self) -> u32 {
+            1
+        }
+        fn wants(&self, _entry: &EntryInfo) -> Want {
+            Want::Contents
+        }
+        fn analyze(&self, _entry: &EntryInfo, _bytes: &[u8]) -> FileFact {
+            panic!("a probe's bug");
+        }
+    }
+
+    #[test]
+    fn a_panicking_probe_is_a_panic_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        // Far more than the read-ahead, so that the reading thread is blocked on a full channel.
+        let big = content(16 * decompress::CHUNK, 5);
+        let image = oci_layout(
+            dir.path(),
+            &[tar_of(&[("first", b"x".to_vec()), ("big", big)])],
+        );
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scan_image(&image, &[&Panics], &WalkOptions::default())
+        }));
+        assert!(result.is_err());
     }
 
     #[test]
