@@ -85,7 +85,7 @@ const ELF_MAGIC: &[u8; 4] = b"\x7fELF";
 
 /// Files up to this size are read into a worker's reused buffer; larger ones take the one large buffer (see
 /// the module notes).
-pub const SMALL_FILE: u64 = 8 * 1024 * 1024;
+pub const SMALL_FILE: u64 = 4 * 1024 * 1024;
 
 /// What the decompressed stream is read through: tar headers and small reads come out of this buffer, not
 /// one decoder call each; reads of file data at least this large go straight through.
