@@ -2,7 +2,8 @@
 //! the uncompressed bytes are hashed as they stream so a layer is checked without a second read.
 
 use sha2::{Digest, Sha256};
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
+use std::sync::mpsc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -83,6 +84,190 @@ pub fn decoder<'a, R: BufRead + 'a>(
 }
 
 /// Peeks at the start of a stream without consuming it.
-pub fn peek<R: Read>(reader: &mut BufReader<R>) -> io::Result<Vec<u8>> {
+pub fn peek<R: BufRead>(reader: &mut R) -> io::Result<Vec<u8>> {
     Ok(reader.fill_buf()?.iter().take(8).copied().collect())
+}
+
+/// How much of a layer's stored bytes one hand-over carries (as much as the reader buffered before).
+pub const CHUNK: usize = 256 * 1024;
+/// Chunks read ahead of the decompressor, at most.
+const CHUNKS_AHEAD: usize = 4;
+
+/// Chunks kept for the next layers rather than allocated for each (as the walk's file buffers are, to keep
+/// glibc's heap from fragmenting over many images).
+static SPARE_CHUNKS: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+/// Most chunks kept: the read-ahead of a few layers at a time (4 MiB).
+const SPARE_LIMIT: usize = 16;
+
+fn spare_chunk() -> Vec<u8> {
+    let spare = SPARE_CHUNKS.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    spare.unwrap_or_else(|| vec![0u8; CHUNK])
+}
+
+fn keep_chunk(chunk: Vec<u8>) {
+    if chunk.len() == CHUNK {
+        let mut spare = SPARE_CHUNKS.lock().unwrap_or_else(|e| e.into_inner());
+        if spare.len() < SPARE_LIMIT {
+            spare.push(chunk);
+        }
+    }
+}
+
+/// What the reading thread learned of the stored bytes once they were all read.
+#[derive(Debug, Default)]
+pub struct StoredSummary {
+    pub count: u64,
+    /// `sha256:<hex>` of every stored byte, when it was hashed.
+    pub digest: Option<String>,
+}
+
+/// The consuming end of a layer's stored bytes, read (and hashed) on a thread of its own by
+/// [`read_stored`]: the layer's decompression and walk go on while its digest is computed, so a single large
+/// layer keeps two cores busy. Hands out the producer's chunks as they come (the first chunk is what
+/// [`peek`] sees, just as with a `BufReader` of the same capacity).
+pub struct StoredStream {
+    chunks: mpsc::Receiver<io::Result<(Vec<u8>, usize)>>,
+    recycle: mpsc::SyncSender<Vec<u8>>,
+    current: Vec<u8>,
+    len: usize,
+    pos: usize,
+    done: bool,
+    /// Bytes handed out so far.
+    pub count: u64,
+}
+
+/// The producing end: reads `raw` in [`CHUNK`]s, hashes them when `hash(first_chunk)` says so, and sends them
+/// to `stream`. Returns when everything was read, a read failed (the error is passed on), or the consumer
+/// went away.
+pub fn read_stored(
+    mut raw: impl Read,
+    hash: impl FnOnce(&[u8]) -> bool,
+    chunks: mpsc::SyncSender<io::Result<(Vec<u8>, usize)>>,
+    recycle: mpsc::Receiver<Vec<u8>>,
+) -> StoredSummary {
+    let mut summary = StoredSummary::default();
+    let mut hasher: Option<Sha256> = None;
+    let mut hash = Some(hash);
+    loop {
+        let mut buf = recycle.try_recv().unwrap_or_else(|_| spare_chunk());
+        let n = loop {
+            match raw.read(&mut buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    keep_chunk(buf);
+                    let _ = chunks.send(Err(e));
+                    return summary;
+                }
+            }
+        };
+        if let Some(decide) = hash.take() {
+            hasher = decide(&buf[..n]).then(Sha256::new);
+        }
+        if let Some(h) = &mut hasher {
+            h.update(&buf[..n]);
+        }
+        summary.count += n as u64;
+        if n == 0 {
+            keep_chunk(buf);
+            break;
+        }
+        if let Err(unsent) = chunks.send(Ok((buf, n))) {
+            // The walk stopped reading: nothing more to do.
+            if let Ok((chunk, _)) = unsent.0 {
+                keep_chunk(chunk);
+            }
+            return summary;
+        }
+    }
+    while let Ok(chunk) = recycle.try_recv() {
+        keep_chunk(chunk);
+    }
+    summary.digest = hasher.map(|h| format!("sha256:{}", crate::source::hex(&h.finalize())));
+    summary
+}
+
+/// A connected [`StoredStream`] and the channel ends [`read_stored`] needs.
+#[allow(clippy::type_complexity)]
+pub fn stored_channel() -> (
+    StoredStream,
+    mpsc::SyncSender<io::Result<(Vec<u8>, usize)>>,
+    mpsc::Receiver<Vec<u8>>,
+) {
+    let (chunk_tx, chunk_rx) = mpsc::sync_channel(CHUNKS_AHEAD);
+    let (recycle_tx, recycle_rx) = mpsc::sync_channel(CHUNKS_AHEAD + 2);
+    let stream = StoredStream {
+        chunks: chunk_rx,
+        recycle: recycle_tx,
+        current: Vec::new(),
+        len: 0,
+        pos: 0,
+        done: false,
+        count: 0,
+    };
+    (stream, chunk_tx, recycle_rx)
+}
+
+impl Drop for StoredStream {
+    fn drop(&mut self) {
+        keep_chunk(std::mem::take(&mut self.current));
+        while let Ok(Ok((chunk, _))) = self.chunks.try_recv() {
+            keep_chunk(chunk);
+        }
+    }
+}
+
+impl StoredStream {
+    /// Reads what is left, so the producer reaches the end of the stored bytes.
+    pub fn drain(&mut self) -> io::Result<()> {
+        loop {
+            let n = self.fill_buf()?.len();
+            if n == 0 {
+                return Ok(());
+            }
+            self.consume(n);
+        }
+    }
+}
+
+impl BufRead for StoredStream {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.pos == self.len && !self.done {
+            if !self.current.is_empty() {
+                // Back to the producer for reuse; dropped if it has enough.
+                let _ = self.recycle.try_send(std::mem::take(&mut self.current));
+            }
+            self.pos = 0;
+            self.len = 0;
+            match self.chunks.recv() {
+                Ok(Ok((buf, n))) => {
+                    self.current = buf;
+                    self.len = n;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                // The producer finished (or died: its thread's result says which).
+                Err(_) => self.done = true,
+            }
+        }
+        Ok(&self.current[self.pos..self.len])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.len - self.pos);
+        self.pos += amt;
+        self.count += amt as u64;
+    }
+}
+
+impl Read for StoredStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
 }
