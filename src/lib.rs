@@ -20,4 +20,5 @@ pub mod report;
 pub mod rootfs;
 pub mod rules;
 pub mod source;
+pub mod tarstream;
 pub mod walk;

@@ -7,8 +7,12 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use crate::tarstream::{Kind, Seekable, TarError, TarReader};
+
 /// The largest metadata file (index, manifest, config) we read into memory.
 pub const METADATA_LIMIT: u64 = 16 * 1024 * 1024;
+/// The most members an image archive may have (a `docker save` of 500 layers has about 1,500).
+pub const MAX_MEMBERS: usize = 100_000;
 
 /// Read access to the files of an image container by their relative name (`blobs/sha256/ab…`).
 pub trait Files: Send + Sync {
@@ -67,11 +71,33 @@ impl Files for DirFiles {
         self.path_of(name).map(|p| p.is_file()).unwrap_or(false)
     }
 
+    /// Only regular files inside the directory are read: the container's own symlinks are followed only
+    /// while they stay inside it (a blob that is a symlink to `/etc/shadow` or `/dev/zero` is refused), and
+    /// no more bytes are read than the file had when it was opened.
     fn open(&self, name: &str) -> io::Result<(Box<dyn Read + Send>, u64)> {
         let path = self.path_of(name)?;
-        let file = File::open(&path)?;
-        let size = file.metadata()?.len();
-        Ok((Box::new(file), size))
+        let real = std::fs::canonicalize(&path)?;
+        let root = std::fs::canonicalize(&self.root)?;
+        if !real.starts_with(&root) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{name} is a symlink that leads out of {} (to {}); refusing to read it",
+                    self.root.display(),
+                    real.display()
+                ),
+            ));
+        }
+        let file = File::open(&real)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{name} is not a regular file"),
+            ));
+        }
+        let size = meta.len();
+        Ok((Box::new(file.take(size)), size))
     }
 }
 
@@ -106,23 +132,26 @@ pub fn clean_member_name(raw: &str) -> String {
 impl TarFiles {
     pub fn index(path: &Path) -> io::Result<TarFiles> {
         let file = File::open(path)?;
-        let mut archive = tar::Archive::new(file);
+        let source = Seekable::new(file)?;
+        let mut archive = TarReader::new(source);
         let mut members = HashMap::new();
-        for entry in archive.entries_with_seek()? {
-            let entry = entry?;
-            let name = clean_member_name(&String::from_utf8_lossy(&entry.path_bytes()));
-            let header = entry.header();
-            let member = match header.entry_type() {
-                tar::EntryType::Regular | tar::EntryType::Continuous => Member::Data {
-                    offset: entry.raw_file_position(),
-                    size: entry.size(),
+        let bad = |e: TarError| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("at byte {}: {}", e.at, e.what),
+            )
+        };
+        while let Some(entry) = archive.next_entry().map_err(bad)? {
+            let name = clean_member_name(&String::from_utf8_lossy(entry.path));
+            let target = || String::from_utf8_lossy(entry.link).into_owned();
+            let member = match entry.kind {
+                Kind::File if !entry.sparse => Member::Data {
+                    offset: entry.data_at,
+                    size: entry.data_len,
                 },
-                tar::EntryType::Symlink => {
-                    let target = entry
-                        .link_name_bytes()
-                        .map(|t| String::from_utf8_lossy(&t).into_owned());
-                    let Some(target) = target else { continue };
+                Kind::Symlink => {
                     // A symlink's target is relative to the link's directory, or to the archive root.
+                    let target = target();
                     let dir = name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                     let joined = if target.starts_with('/') {
                         target
@@ -133,17 +162,17 @@ impl TarFiles {
                         target: clean_member_name(&joined),
                     }
                 }
-                tar::EntryType::Link => {
-                    let target = entry
-                        .link_name_bytes()
-                        .map(|t| String::from_utf8_lossy(&t).into_owned());
-                    let Some(target) = target else { continue };
-                    Member::Link {
-                        target: clean_member_name(&target),
-                    }
-                }
+                Kind::Hardlink => Member::Link {
+                    target: clean_member_name(&target()),
+                },
                 _ => continue,
             };
+            if members.len() >= MAX_MEMBERS && !members.contains_key(&name) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("more than {MAX_MEMBERS} members; no image archive has that many"),
+                ));
+            }
             members.insert(name, member);
         }
         Ok(TarFiles {
