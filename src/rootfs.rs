@@ -103,7 +103,7 @@ impl<'a> Rootfs<'a> {
         }
         for (id, entry) in index.iter() {
             let kind = match entry.kind {
-                EntryKind::Opaque | EntryKind::Whiteout => continue,
+                EntryKind::Opaque | EntryKind::Whiteout | EntryKind::Problem => continue,
                 EntryKind::File => NodeKind::File { layer, entry: id },
                 EntryKind::Dir => NodeKind::Dir,
                 EntryKind::Symlink => NodeKind::Symlink(index.link(id)),
@@ -164,7 +164,7 @@ impl<'a> Rootfs<'a> {
                 self.problem(
                     layer,
                     path,
-                    "its parent directory is a symlink loop; kept at its literal path".into(),
+                    format!("its parent directory is a symlink loop or a chain of more than {MAX_SYMLINK_HOPS} symlinks; kept at its literal path"),
                 );
                 Cow::Borrowed(path)
             }

@@ -7,6 +7,7 @@ use super::libc::GlibcVersion;
 use super::nsswitch::NsswitchFile;
 use crate::probes::FileFact;
 use crate::rootfs::{NodeKind, Rootfs, Unresolved};
+use crate::walk::index::EntryKind;
 use crate::walk::LayerScan;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -153,6 +154,18 @@ pub fn gather(
             });
         }
     }
+    for scan in scans {
+        for (id, entry) in scan.index.iter() {
+            if entry.kind == EntryKind::Problem {
+                let path = scan.index.path(id);
+                skipped.push(Skipped {
+                    path: (!path.is_empty()).then(|| format!("/{path}")),
+                    layer: Some(digest(scan.layer)),
+                    what: scan.index.link(id).to_string(),
+                });
+            }
+        }
+    }
     for problem in &fs.problems {
         skipped.push(Skipped {
             path: Some(format!("/{}", problem.path)),
@@ -182,6 +195,11 @@ pub fn gather(
                     path: Some(format!("/{path}")),
                     layer: Some(digest(layer)),
                     what: format!("starts like an ELF file but could not be read at byte {offset}: {what}"),
+                }),
+                FileFact::Unread { what } => skipped.push(Skipped {
+                    path: Some(format!("/{path}")),
+                    layer: Some(digest(layer)),
+                    what: what.clone(),
                 }),
                 FileFact::TooLarge { size, limit } => skipped.push(Skipped {
                     path: Some(format!("/{path}")),
@@ -229,7 +247,10 @@ fn nsswitch_file(
         Err(Unresolved::Missing) => (NsswitchFile::Missing, None),
         Err(Unresolved::TooManyLinks) => (
             NsswitchFile::Unreadable {
-                reason: "/etc/nsswitch.conf is a symlink loop".into(),
+                reason: format!(
+                    "/etc/nsswitch.conf is a symlink loop or a chain of more than {} symlinks",
+                    crate::rootfs::MAX_SYMLINK_HOPS
+                ),
             },
             None,
         ),

@@ -35,6 +35,10 @@ pub enum FileFact {
     Musl {
         version: Option<String>,
     },
+    /// The walk could not give the file's bytes (a sparse tar entry); says why.
+    Unread {
+        what: String,
+    },
     /// The file was over the walk's size cap and was not read.
     TooLarge {
         size: u64,

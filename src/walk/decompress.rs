@@ -2,6 +2,7 @@
 //! the uncompressed bytes are hashed as they stream so a layer is checked without a second read.
 
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::io::{self, BufRead, Read};
 use std::sync::mpsc;
 
@@ -71,6 +72,9 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
+/// The largest zstd window a layer may ask for: 2^27 bytes (128 MiB).
+pub const ZSTD_WINDOW_LOG_MAX: u32 = 27;
+
 /// Wraps stored bytes in the decoder their magic calls for.
 pub fn decoder<'a, R: BufRead + 'a>(
     compression: Compression,
@@ -78,9 +82,90 @@ pub fn decoder<'a, R: BufRead + 'a>(
 ) -> io::Result<Box<dyn Read + 'a>> {
     Ok(match compression {
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),
+        Compression::Zstd => {
+            let mut decoder = zstd::stream::read::Decoder::with_buffer(reader)?;
+            // zstd's own default, stated: a frame that asks for a window over 128 MiB is refused, not
+            // given the memory (what `zstd -d` does without `--memory`).
+            decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+            Box::new(decoder)
+        }
         Compression::None => Box::new(reader),
     })
+}
+
+/// What a compressed layer may decompress to: this many bytes plus [`EXPANSION_RATIO`] times the compressed
+/// bytes read so far. Real layers expand 2 to 10 times; a gzip or zstd bomb (a little compressed data that
+/// expands a thousandfold and more) is cut off here, its layer reported, not decompressed for minutes.
+pub const EXPANSION_FLOOR: u64 = 256 * 1024 * 1024;
+pub const EXPANSION_RATIO: u64 = 100;
+
+/// Passes a buffered reader through, counting what is consumed into `count`.
+pub struct Counted<'a, R> {
+    inner: R,
+    count: &'a Cell<u64>,
+}
+
+impl<'a, R> Counted<'a, R> {
+    pub fn new(inner: R, count: &'a Cell<u64>) -> Self {
+        Counted { inner, count }
+    }
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<'_, R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.count.set(self.count.get() + amt as u64);
+        self.inner.consume(amt);
+    }
+}
+
+/// A decoder's output, cut off (with an error, and `cut` set) once it is more than the compressed bytes
+/// read so far (`stored`) may expand to; see [`EXPANSION_FLOOR`].
+pub struct Expansion<'a, R> {
+    inner: R,
+    out: u64,
+    stored: &'a Cell<u64>,
+    cut: &'a Cell<bool>,
+}
+
+impl<'a, R> Expansion<'a, R> {
+    pub fn new(inner: R, stored: &'a Cell<u64>, cut: &'a Cell<bool>) -> Self {
+        Expansion {
+            inner,
+            out: 0,
+            stored,
+            cut,
+        }
+    }
+}
+
+impl<R: Read> Read for Expansion<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let over = || io::Error::other("decompressed past the expansion limit");
+        if self.cut.get() {
+            return Err(over());
+        }
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        let limit =
+            EXPANSION_FLOOR.saturating_add(self.stored.get().saturating_mul(EXPANSION_RATIO));
+        if self.out > limit {
+            self.cut.set(true);
+            return Err(over());
+        }
+        Ok(n)
+    }
 }
 
 /// Peeks at the start of a stream without consuming it.

@@ -17,6 +17,10 @@ pub enum EntryKind {
     Opaque,
     /// Devices, FIFOs and other entries that are neither data nor links.
     Other,
+    /// Not an entry of the filesystem: something wrong with the entry at `path` (the layer itself when
+    /// `path` is empty) that the walk passed over, described in [`LayerIndex::link`]. Kept in the index so
+    /// that it travels wherever the layer's entries do (the layer cache too), and reported as NSL900.
+    Problem,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -76,6 +80,21 @@ impl LayerIndex {
     }
 }
 
+/// Whether a path from a layer climbs above the root (`../../etc/x`, `a/../../x`): runtimes disagree on such
+/// an entry (containerd puts it inside the root, where [`clean_path`] does; Docker refuses the layer).
+pub fn climbs_out(raw: &str) -> bool {
+    let mut depth = 0usize;
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if depth == 0 => return true,
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
 /// Cleans a path from a layer the way container runtimes do when they apply it (join with `/`, then clean
 /// lexically): no leading `/` or `./`, no `.` or empty parts, `..` stops at the root. `""` is the root.
 /// Borrowed when already clean, which is the common case.
@@ -115,6 +134,11 @@ mod tests {
         assert_eq!(clean_path("../../etc/x"), "etc/x");
         assert_eq!(clean_path("a/./b/../c"), "a/c");
         assert_eq!(clean_path("./"), "");
+        assert!(climbs_out("../../etc/x"));
+        assert!(climbs_out("a/../../x"));
+        assert!(climbs_out("/.."));
+        assert!(!climbs_out("a/../b"));
+        assert!(!climbs_out("/etc/./x/.."));
         assert!(matches!(
             clean_path("usr/bin/app"),
             std::borrow::Cow::Borrowed(_)

@@ -18,10 +18,12 @@ pub mod index;
 use crate::error::ImageError;
 use crate::probes::{FileFact, Probe};
 use crate::source::{Image, Layer};
+use crate::tarstream::{Kind as TarKind, Stream, TarReader};
 use decompress::{Compression, Hashing, Sniffed};
-use index::{clean_path, EntryKind, LayerIndex};
+use index::{clean_path, climbs_out, EntryKind, LayerIndex};
+use std::cell::Cell;
 use std::io::{BufReader, Read};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// What a probe wants of one entry.
@@ -198,6 +200,7 @@ pub fn scan_image(
     // The lowest layer that failed: layers above it need not be walked, those below it must (one of them may
     // fail too, and the error reported is the lowest layer's, whatever order the layers were walked in).
     let failed_at = AtomicUsize::new(usize::MAX);
+    let budget = IndexBudget::new(MAX_INDEX_BYTES);
     let results: Mutex<Vec<Option<Result<LayerScan, ImageError>>>> =
         Mutex::new((0..layers.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
@@ -215,7 +218,8 @@ pub fn scan_image(
                     if i > failed_at.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let result = scan_layer_with(image, &layers[i], probes, options, &mut worker);
+                    let result =
+                        scan_layer_with(image, &layers[i], probes, options, &mut worker, &budget);
                     if result.is_err() {
                         failed_at.fetch_min(i, Ordering::Relaxed);
                     }
@@ -237,6 +241,61 @@ pub fn scan_image(
     Ok(results.into_iter().flatten().flatten().collect())
 }
 
+/// Walks one layer held in memory, as stored (gzip, zstd or plain, told by its magic), with nothing to verify
+/// it against: for fuzzing and tests. Errors carry the offset in the decompressed stream.
+pub fn scan_stored_bytes(
+    bytes: &[u8],
+    probes: &[&dyn Probe],
+    options: &WalkOptions,
+) -> Result<LayerScan, (u64, String)> {
+    let mut scan = LayerScan {
+        layer: 0,
+        index: LayerIndex::default(),
+        observations: Vec::new(),
+        compression: None,
+        stored_bytes: bytes.len() as u64,
+        tar_bytes: 0,
+        not_walked: None,
+    };
+    let compression = match decompress::sniff(bytes) {
+        Sniffed::Known(c) => c,
+        Sniffed::Unsupported(name) => {
+            scan.not_walked = Some(format!("{name}-compressed layer"));
+            return Ok(scan);
+        }
+    };
+    let stored_read = Cell::new(0u64);
+    let cut = Cell::new(false);
+    let decoder = decompress::decoder(compression, decompress::Counted::new(bytes, &stored_read))
+        .map_err(|e| (0, format!("cannot start {compression:?} decoding: {e}")))?;
+    let decoder: Box<dyn Read + '_> = match compression {
+        Compression::None => decoder,
+        _ => Box::new(decompress::Expansion::new(decoder, &stored_read, &cut)),
+    };
+    let mut worker = Worker {
+        buffer: FileBuffer::default(),
+        large: &LARGE,
+    };
+    let mut stream = Hashing::new(decoder, false);
+    let budget = IndexBudget::new(MAX_INDEX_BYTES);
+    let walked = walk_tar(
+        &mut stream,
+        probes,
+        options,
+        &mut worker,
+        &mut scan,
+        &budget,
+    );
+    scan.tar_bytes = stream.count;
+    scan.compression = Some(compression);
+    if cut.get() {
+        scan.index
+            .push(EntryKind::Problem, "", "decompression bomb cut off", 0, 0);
+        return Ok(scan);
+    }
+    walked.map(|()| scan)
+}
+
 fn known_layer_media_type(media_type: &str) -> bool {
     media_type.starts_with("application/vnd.oci.image.layer.")
         || media_type.starts_with("application/vnd.docker.image.rootfs.")
@@ -252,7 +311,8 @@ pub fn scan_layer(
         buffer: FileBuffer::default(),
         large: &LARGE,
     };
-    let scan = scan_layer_with(image, layer, probes, options, &mut worker);
+    let budget = IndexBudget::new(MAX_INDEX_BYTES);
+    let scan = scan_layer_with(image, layer, probes, options, &mut worker, &budget);
     LARGE.trim(KEEP_LARGE);
     scan
 }
@@ -263,6 +323,7 @@ fn scan_layer_with(
     probes: &[&dyn Probe],
     options: &WalkOptions,
     worker: &mut Worker,
+    budget: &IndexBudget,
 ) -> Result<LayerScan, ImageError> {
     let raw = image.open_layer(layer)?;
     let expected = &layer.expected;
@@ -282,7 +343,16 @@ fn scan_layer_with(
             };
             decompress::read_stored(raw, hash, chunks, recycle)
         });
-        let result = walk_layer(image, layer, probes, options, worker, &mut stored, hash_tar);
+        let result = walk_layer(
+            image,
+            layer,
+            probes,
+            options,
+            worker,
+            &mut stored,
+            hash_tar,
+            budget,
+        );
         // Whatever happened, the producer stops once the stream is gone.
         drop(stored);
         let summary = match producer.join() {
@@ -343,6 +413,7 @@ fn verify(
 /// Decompresses and walks one layer's stored bytes; returns the scan and (when asked to hash the
 /// decompressed stream and it was compressed) the tar's digest. A layer that cannot be walked comes back with
 /// no compression set.
+#[allow(clippy::too_many_arguments)]
 fn walk_layer(
     image: &Image,
     layer: &Layer,
@@ -351,6 +422,7 @@ fn walk_layer(
     worker: &mut Worker,
     stored: &mut decompress::StoredStream,
     hash_tar: bool,
+    budget: &IndexBudget,
 ) -> Result<(LayerScan, Option<String>), ImageError> {
     let part = image.layer_part(layer);
     let fail = |what: String| ImageError::new(&image.input, &part, what);
@@ -383,31 +455,92 @@ fn walk_layer(
             "unknown layer media type {media_type:?}; walked as {compression:?} by its magic bytes"
         ));
     }
-    let decoder = decompress::decoder(compression, &mut *stored)
+    // Compressed bytes read so far, and whether the decompressed stream outgrew what they may expand to.
+    let stored_read = Cell::new(0u64);
+    let cut = Cell::new(false);
+    let counted = decompress::Counted::new(&mut *stored, &stored_read);
+    let decoder = decompress::decoder(compression, counted)
         .map_err(|e| fail(format!("cannot start {compression:?} decoding: {e}")))?;
-    // A plain tar is read straight from the stored chunks; a decoder's output is buffered for the tar reader.
-    let decoder: Box<dyn Read> = match compression {
+    // A plain tar is read straight from the stored chunks; a decoder's output is checked against its
+    // compressed size (a bomb is cut off) and buffered for the tar reader.
+    let decoder: Box<dyn Read + '_> = match compression {
         Compression::None => decoder,
-        _ => Box::new(BufReader::with_capacity(TAR_BUFFER, decoder)),
+        _ => Box::new(BufReader::with_capacity(
+            TAR_BUFFER,
+            decompress::Expansion::new(decoder, &stored_read, &cut),
+        )),
     };
     // A plain tar's digest, if wanted, is the stored bytes' digest, computed by the reading thread.
     let mut tar_stream = Hashing::new(decoder, hash_tar && compression != Compression::None);
-    walk_tar(&mut tar_stream, probes, options, worker, &mut scan)
-        .map_err(|(offset, what)| fail(what).at(offset))?;
-    tar_stream.drain().map_err(|e| {
-        fail(format!(
-            "{compression:?} stream broken after the tar's end: {e}"
-        ))
-        .at(tar_stream.count)
-    })?;
+    let walked = walk_tar(&mut tar_stream, probes, options, worker, &mut scan, budget)
+        .map_err(|(offset, what)| fail(what).at(offset))
+        .and_then(|()| {
+            tar_stream.drain().map_err(|e| {
+                fail(format!(
+                    "{compression:?} stream broken after the tar's end: {e}"
+                ))
+                .at(tar_stream.count)
+            })
+        });
     scan.tar_bytes = tar_stream.count;
-    let tar_digest = tar_stream.digest();
+    let mut tar_digest = tar_stream.digest();
     drop(tar_stream);
+    if cut.get() {
+        // What was walked stands; the rest is unknown, and so is the digest of the whole tar.
+        let what = format!(
+            "the layer decompresses to more than {} bytes ({} bytes plus {} times the {} compressed bytes read): a decompression bomb, or a layer of mostly zeros; the rest of it was not read{}",
+            scan.tar_bytes,
+            decompress::EXPANSION_FLOOR,
+            decompress::EXPANSION_RATIO,
+            stored_read.get(),
+            if hash_tar { ", and its diff ID could not be checked" } else { "" }
+        );
+        scan.index.push(EntryKind::Problem, "", &what, 0, 0);
+        tar_digest = None;
+    } else {
+        walked?;
+    }
     stored
         .drain()
         .map_err(|e| fail(format!("cannot read: {e}")).at(stored.count))?;
     scan.compression = Some(compression);
     Ok((scan, tar_digest))
+}
+
+/// Linux's `PATH_MAX`: no runtime can create an entry whose path or symlink target is longer.
+pub const PATH_MAX: usize = 4096;
+
+/// The most memory the entry indexes of one image's layers may take (paths, link targets and a record per
+/// entry): about 2.5 million entries of ordinary paths. Past it the scan stops with an error rather than
+/// grow without bound (a layer of a million entries with 4 KiB names compresses to almost nothing).
+pub const MAX_INDEX_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What one image's walks may still hold in their entry indexes, shared by its layers' walks.
+pub struct IndexBudget {
+    left: AtomicU64,
+}
+
+impl IndexBudget {
+    pub fn new(bytes: u64) -> Self {
+        IndexBudget {
+            left: AtomicU64::new(bytes),
+        }
+    }
+
+    /// Takes `cost` bytes; false when there are not that many left.
+    fn take(&self, cost: u64) -> bool {
+        self.left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(cost)
+            })
+            .is_ok()
+    }
+}
+
+/// A whiteout marker's name that names no entry: `.wh.` (empty), `.wh..`, `.wh...`. Docker would delete the
+/// marker's own directory (or its parent); containerd refuses the layer. Neither is a deletion of one entry.
+fn bad_whiteout(hidden: &str) -> bool {
+    matches!(hidden, "" | "." | "..")
 }
 
 /// One pass over a tar stream. Errors carry the offset in the uncompressed stream.
@@ -417,42 +550,78 @@ fn walk_tar<R: Read>(
     options: &WalkOptions,
     worker: &mut Worker,
     scan: &mut LayerScan,
+    budget: &IndexBudget,
 ) -> Result<(), (u64, String)> {
-    let mut archive = tar::Archive::new(&mut *stream);
+    let mut archive = TarReader::new(Stream(&mut *stream));
     let mut wants: Vec<Want> = vec![Want::Nothing; probes.len()];
-    let entries = archive
-        .entries()
-        .map_err(|e| (0, format!("not a tar stream: {e}")))?;
-    // Where the next header should start: the offset named when the tar reader itself fails.
-    let mut next_header_at = 0u64;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| (next_header_at, format!("bad tar entry: {e}")))?;
-        let header_at = entry.raw_header_position();
-        next_header_at = entry
-            .raw_file_position()
-            .saturating_add(entry.size().div_ceil(512) * 512);
+    let entry_cost = std::mem::size_of::<index::Entry>() as u64;
+    loop {
+        let entry = match archive.next_entry() {
+            Ok(Some(entry)) => entry,
+            Ok(None) => break,
+            Err(e) => return Err((e.at, e.what)),
+        };
+        let header_at = entry.header_at;
         let bad = |what: String| (header_at, what);
-        let raw_path = entry.path_bytes();
-        let path_text = String::from_utf8_lossy(&raw_path);
+        let (kind, size, mode, sparse, data_at) = (
+            entry.kind,
+            entry.size,
+            entry.mode,
+            entry.sparse,
+            entry.data_at,
+        );
+        let path_text = String::from_utf8_lossy(entry.path);
+        let shown = || -> String {
+            let mut text: String = path_text.chars().take(200).collect();
+            if text.len() < path_text.len() {
+                text.push('…');
+            }
+            text
+        };
+        if entry.path.len() > PATH_MAX {
+            return Err(bad(format!(
+                "entry {:?} has a path of {} bytes, longer than Linux's PATH_MAX ({PATH_MAX}): no runtime can create it",
+                shown(),
+                entry.path.len()
+            )));
+        }
+        if entry.link.len() > PATH_MAX {
+            return Err(bad(format!(
+                "entry {:?} links to a target of {} bytes, longer than Linux's PATH_MAX ({PATH_MAX}): no runtime can create it",
+                shown(),
+                entry.link.len()
+            )));
+        }
         let path = clean_path(&path_text);
+        if !budget.take(entry_cost + (path.len() + entry.link.len()) as u64) {
+            return Err(bad(format!(
+                "the image's layers list more entries than nsslint holds (their paths and records pass {MAX_INDEX_BYTES} bytes; this layer has {} so far)",
+                scan.index.len()
+            )));
+        }
+        if climbs_out(&path_text) {
+            let what = format!(
+                "entry {:?} climbs out of the image's root: placed at /{path}, as containerd places it (Docker refuses such a layer)",
+                shown()
+            );
+            scan.index.push(EntryKind::Problem, &path, &what, 0, 0);
+        }
         let (dir, name) = match path.rsplit_once('/') {
             Some((dir, name)) => (dir, name),
             None => ("", path.as_ref()),
         };
-        let header = entry.header();
-        let mode = header.mode().unwrap_or(0);
-        let size = entry.size();
-        let link_text = entry
-            .link_name_bytes()
-            .map(|l| String::from_utf8_lossy(&l).into_owned())
-            .unwrap_or_default();
-        let entry_type = header.entry_type();
         if name == ".wh..wh..opq" {
             scan.index.push(EntryKind::Opaque, dir, "", 0, mode);
             continue;
         }
         if let Some(hidden) = name.strip_prefix(".wh.") {
-            if !hidden.starts_with(".wh.") && !hidden.is_empty() {
+            if bad_whiteout(hidden) {
+                let what = format!(
+                    "whiteout {name:?} names no entry (Docker would delete /{dir} itself, containerd refuses the layer); ignored"
+                );
+                scan.index.push(EntryKind::Problem, &path, &what, 0, 0);
+            } else if !hidden.starts_with(".wh.") {
+                // (`.wh..wh.*` other than the opaque marker is AUFS bookkeeping, which runtimes skip too.)
                 let target = if dir.is_empty() {
                     hidden.to_string()
                 } else {
@@ -462,26 +631,23 @@ fn walk_tar<R: Read>(
             }
             continue;
         }
-        let kind = match entry_type {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                EntryKind::File
-            }
-            tar::EntryType::Directory => EntryKind::Dir,
-            tar::EntryType::Symlink => EntryKind::Symlink,
-            tar::EntryType::Link => EntryKind::Hardlink,
-            tar::EntryType::XGlobalHeader
-            | tar::EntryType::XHeader
-            | tar::EntryType::GNULongName
-            | tar::EntryType::GNULongLink => continue,
-            _ => EntryKind::Other,
+        let kind = match kind {
+            TarKind::File => EntryKind::File,
+            TarKind::Dir => EntryKind::Dir,
+            TarKind::Symlink => EntryKind::Symlink,
+            TarKind::Hardlink => EntryKind::Hardlink,
+            TarKind::GlobalHeader => continue,
+            TarKind::Special | TarKind::Other(_) => EntryKind::Other,
         };
         if path.is_empty() && kind != EntryKind::Dir {
             return Err(bad(format!(
-                "entry {path_text:?} names the root but is not a directory"
+                "entry {:?} names the root but is not a directory",
+                shown()
             )));
         }
+        let link_text = String::from_utf8_lossy(entry.link);
         let link = match kind {
-            EntryKind::Hardlink => clean_path(&link_text).into_owned(),
+            EntryKind::Hardlink => clean_path(&link_text),
             _ => link_text,
         };
         let id = scan.index.push(kind, &path, &link, size, mode);
@@ -504,6 +670,22 @@ fn walk_tar<R: Read>(
         if !any {
             continue;
         }
+        if sparse {
+            // Its data is a map of chunks and holes; nsslint does not expand it. Docker and BuildKit never
+            // write sparse entries, so one is worth a word.
+            for (want, probe) in wants.iter().zip(probes) {
+                if *want != Want::Nothing {
+                    scan.observations.push(Observation {
+                        entry: id,
+                        probe: probe.name(),
+                        fact: FileFact::Unread {
+                            what: format!("a sparse tar entry ({size} bytes once expanded); nsslint does not read sparse entries, so this file was not analysed"),
+                        },
+                    });
+                }
+            }
+            continue;
+        }
         // Only wanted entries get their own copy of the path; the borrowed one ends here, so the data can be read.
         let path = path.into_owned();
         let name = path.rsplit('/').next().unwrap_or(&path);
@@ -515,9 +697,21 @@ fn walk_tar<R: Read>(
         };
         let mut magic = [0u8; 4];
         let is_elf = if size >= 4 {
-            entry
-                .read_exact(&mut magic)
-                .map_err(|e| bad(format!("{path}: cannot read data: {e}")))?;
+            let mut got = 0;
+            while got < 4 {
+                match archive.read(&mut magic[got..]) {
+                    Ok(0) => {
+                        return Err((
+                            data_at,
+                            format!(
+                                "{path}: the layer ends inside this file ({got} of {size} bytes)"
+                            ),
+                        ))
+                    }
+                    Ok(n) => got += n,
+                    Err(e) => return Err(bad(format!("{path}: cannot read data: {e}"))),
+                }
+            }
             &magic == ELF_MAGIC
         } else {
             false
@@ -555,9 +749,8 @@ fn walk_tar<R: Read>(
             buffer[..4].copy_from_slice(&magic);
             filled = 4;
         }
-        let data_at = entry.raw_file_position();
         while filled < buffer.len() {
-            match entry.read(&mut buffer[filled..]) {
+            match archive.read(&mut buffer[filled..]) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -660,6 +853,7 @@ mod tests {
             &WalkOptions::default(),
             &mut worker,
             &mut scan,
+            &IndexBudget::new(MAX_INDEX_BYTES),
         )?;
         Ok(scan)
     }
