@@ -20,6 +20,10 @@ pub const NEWEST_KNOWN_GO: GoVersion = GoVersion {
     patch: 99,
 };
 
+/// The most layers an image may have: Linux's overlayfs stacks at most 500 (`OVL_MAX_STACK`), so no runtime
+/// runs an image with more, and each layer costs a walk.
+pub const MAX_LAYERS: usize = 500;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LayerSummary {
     pub digest: String,
@@ -78,6 +82,20 @@ pub fn analyze_cached(
     options: &WalkOptions,
     cache: Option<&LayerCache>,
 ) -> Result<ImageAnalysis, ImageError> {
+    if image.layers.len() > MAX_LAYERS {
+        let part = match &image.manifest_digest {
+            Some(digest) => format!("manifest {digest}"),
+            None => "manifest.json".into(),
+        };
+        return Err(ImageError::new(
+            &image.input,
+            part,
+            format!(
+                "lists {} layers; nsslint reads images of at most {MAX_LAYERS} (no runtime runs more: overlayfs stacks at most 500 layers, Docker 125)",
+                image.layers.len()
+            ),
+        ));
+    }
     let probes = crate::probes::all();
     let scans = match cache {
         None => walk::scan_image(image, &probes, options)?,

@@ -141,7 +141,7 @@ fn load(input: &str, files: &Arc<dyn Files>, entry: ManifestEntry) -> Result<Ima
             return Err(ImageError::new(
                 input,
                 "manifest.json",
-                format!("layer {} ({location}) is not in the archive", index + 1),
+                format!("layer {} ({path:?}) is not in the archive", index + 1),
             ));
         }
         // Docker 25+ names layers by their blob digest; older layouts only by position.

@@ -12,6 +12,15 @@ use std::sync::Arc;
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const CONTAINERD_NAME: &str = "io.containerd.image.name";
 const MAX_INDEX_DEPTH: usize = 4;
+/// The most image manifests an index (with its nested indexes) may list: real multi-platform indexes list
+/// a dozen or two; each one listed is read and parsed before the platform is chosen.
+pub const MAX_MANIFESTS: usize = 256;
+/// Config media types of container images; a manifest whose config is anything else is an artifact (a Helm
+/// chart, a signature, a WebAssembly module), not an image.
+const IMAGE_CONFIG_TYPES: [&str; 2] = [
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+];
 
 pub fn blob_name(digest: &str) -> Option<String> {
     parse_sha256(digest).map(|hex| format!("blobs/sha256/{hex}"))
@@ -164,6 +173,13 @@ fn collect_manifests(
                 out,
             )?;
         } else {
+            if out.len() >= MAX_MANIFESTS {
+                return Err(ImageError::new(
+                    input,
+                    "index",
+                    format!("lists more than {MAX_MANIFESTS} image manifests"),
+                ));
+            }
             out.push(Candidate { descriptor, name });
         }
     }
@@ -246,6 +262,14 @@ fn load_manifest(
     let bytes = read_verified_blob(input, files.as_ref(), &manifest_digest, "manifest")?;
     let manifest: ImageManifest =
         parse_json(input, &format!("manifest {manifest_digest}"), &bytes)?;
+    let config_type = manifest.config().media_type().to_string();
+    if !IMAGE_CONFIG_TYPES.contains(&config_type.as_str()) {
+        return Err(ImageError::new(
+            input,
+            format!("manifest {manifest_digest}"),
+            format!("is not a container image: its config's media type is {config_type:?}"),
+        ));
+    }
     let config_digest = manifest.config().digest().to_string();
     let config_bytes = read_verified_blob(input, files.as_ref(), &config_digest, "config")?;
     let config: ImageConfiguration =
