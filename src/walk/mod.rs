@@ -511,9 +511,9 @@ fn walk_layer(
 pub const PATH_MAX: usize = 4096;
 
 /// The most memory the entry indexes of one image's layers may take (paths, link targets and a record per
-/// entry): about 2.5 million entries of ordinary paths. Past it the scan stops with an error rather than
+/// entry): over a million entries of ordinary paths. Past it the scan stops with an error rather than
 /// grow without bound (a layer of a million entries with 4 KiB names compresses to almost nothing).
-pub const MAX_INDEX_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_INDEX_BYTES: u64 = 128 * 1024 * 1024;
 
 /// What one image's walks may still hold in their entry indexes, shared by its layers' walks.
 pub struct IndexBudget {
