@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets, made here (nothing opaque is committed): real ELF programs from the
+fixtures (tests/fixtures/fetch.sh) and the example image, layers built as the tests build them, the example
+image's own layers, nsswitch.conf files and image metadata with the placeholders the image_json target fills.
+
+Usage: python3 fuzz/seed.py [CORPUS_DIR]   (default: fuzz/corpus)"""
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import sys
+import tarfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "fuzz", "corpus")
+FIXTURES = os.environ.get("NSSLINT_FIXTURES", os.path.join(ROOT, "target", "nsslint-fixtures"))
+EXAMPLE = os.path.join(ROOT, "examples", "seed-incident.tar")
+SEPARATOR = b"\n--nsslint-fuzz-layer--\n"
+MAX_ELF = 4 << 20
+MAX_ELVES = 80
+
+
+def put(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def example_layers():
+    """The example image's layer tars (uncompressed)."""
+    layers = []
+    with tarfile.open(EXAMPLE) as outer:
+        for m in outer.getmembers():
+            if m.isfile() and m.name.endswith(".tar"):
+                layers.append(outer.extractfile(m).read())
+    return layers
+
+
+def tar_of(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for name, kind, data in entries:
+            info = tarfile.TarInfo(name)
+            info.mtime = 1700000000
+            if kind == "file":
+                info.size = len(data)
+                info.mode = 0o755
+                t.addfile(info, io.BytesIO(data))
+            elif kind == "dir":
+                info.type = tarfile.DIRTYPE
+                t.addfile(info)
+            elif kind == "symlink":
+                info.type = tarfile.SYMTYPE
+                info.linkname = data
+                t.addfile(info)
+            elif kind == "hardlink":
+                info.type = tarfile.LNKTYPE
+                info.linkname = data
+                t.addfile(info)
+    return buf.getvalue()
+
+
+def pax_tar(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def main():
+    # ELF programs: the fixtures' binaries and the example's Go 1.15 program.
+    elves = []
+    layers = example_layers()
+    for layer in layers:
+        with tarfile.open(fileobj=io.BytesIO(layer)) as t:
+            for m in t.getmembers():
+                if m.isfile():
+                    data = t.extractfile(m).read()
+                    if data[:4] == b"\x7fELF":
+                        elves.append((os.path.basename(m.name), data))
+    for dirpath, _, files in os.walk(FIXTURES):
+        for f in sorted(files):
+            p = os.path.join(dirpath, f)
+            try:
+                if os.path.islink(p) or os.path.getsize(p) > MAX_ELF:
+                    continue
+                with open(p, "rb") as fh:
+                    if fh.read(4) != b"\x7fELF":
+                        continue
+                    fh.seek(0)
+                    elves.append((f, fh.read()))
+            except OSError:
+                continue
+    seen = set()
+    # The example's program first, then the fixtures, smallest first (fast executions), at most MAX_ELVES.
+    go = sorted((e for e in elves[1:] if b"\xff Go buildinf:" in e[1]), key=lambda e: len(e[1]))
+    other = sorted((e for e in elves[1:] if b"\xff Go buildinf:" not in e[1]), key=lambda e: len(e[1]))
+    elves = elves[:1] + go[: MAX_ELVES // 2] + other
+    for name, data in elves:
+        if len(seen) >= MAX_ELVES:
+            break
+        h = hashlib.sha256(data).hexdigest()[:16]
+        if h in seen:
+            continue
+        seen.add(h)
+        put("elf", f"{name}-{h}", data)
+        # Build info on its own, for the buildinfo target.
+        at = data.find(b"\xff Go buildinf:")
+        if at >= 0:
+            put("buildinfo", f"{name}-{h}", data[at + 32 : at + 32 + 4096])
+            put("buildinfo", f"{name}-{h}-header", data[at : at + 4096])
+    put("buildinfo", "modinfo", b"path\texample.com/x\nmod\texample.com/x\t(devel)\t\ndep\tgolang.org/x/net\tv0.1.0\th1:abc=\nbuild\tCGO_ENABLED=0\nbuild\t-tags=netgo\n")
+    put("buildinfo", "version", b"go1.21.5 X:boringcrypto")
+
+    # nsswitch.conf files (first byte picks the releases).
+    for i, text in enumerate([
+        "hosts: files dns\n",
+        "hosts: dns files\n",
+        "hosts:     files mdns4_minimal [NOTFOUND=return] dns myhostname\n",
+        "# comment\npasswd: files\nhosts: files [!UNAVAIL=return] resolve [SUCCESS=continue] dns\n",
+        "hosts: files\\\n dns\n",
+        "hosts:\n",
+        "HOSTS: DNS\n",
+    ]):
+        for pick in (15, 16, 0x80 | 35, 0x80 | 21):
+            put("nsswitch", f"n{i}-{pick}", bytes([pick]) + text.encode())
+
+    # Layers: the example's own, and small ones with every entry kind, in each compression.
+    small = tar_of([
+        ("etc", "dir", b""),
+        ("etc/nsswitch.conf", "file", b"hosts: files dns\n"),
+        ("lib", "symlink", "usr/lib"),
+        ("usr/lib/ld-musl-x86_64.so.1", "file", b"\x7fELF" + b"\0" * 60),
+        ("usr/lib/libc.so", "hardlink", "usr/lib/ld-musl-x86_64.so.1"),
+        ("etc/.wh.hosts", "file", b""),
+        ("opt/.wh..wh..opq", "file", b""),
+        ("var/lib/dpkg/status", "file", b"Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\n\n"),
+    ])
+    pax = pax_tar([("usr/" + "x" * 200 + "/nsswitch.conf", b"hosts: dns\n")])
+    upper = tar_of([("etc/.wh.nsswitch.conf", "file", b""), ("etc/nsswitch.conf", "symlink", "/etc/hosts")])
+    put("layer", "small", small)
+    put("layer", "small-gz", gzip.compress(small))
+    put("layer", "pax", pax)
+    put("layer", "two-layers", small + SEPARATOR + upper)
+    put("layer", "three-layers", gzip.compress(small) + SEPARATOR + pax + SEPARATOR + upper)
+    for i, layer in enumerate(layers):
+        if len(layer) <= 4 << 20:
+            put("layer", f"example-{i}", layer)
+
+    # Image metadata, with the placeholders the image_json target replaces by real digests.
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Env": ["PATH=/bin", "GODEBUG=netdns=go"]},
+        "rootfs": {"type": "layers", "diff_ids": ["@X"]},
+        "history": [{"created_by": "COPY app /app # buildkit"}],
+    }).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "@C", "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "@X", "size": 10}],
+    }).encode()
+    index = json.dumps({
+        "schemaVersion": 2,
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "@M", "size": len(manifest),
+                       "platform": {"os": "linux", "architecture": "amd64"},
+                       "annotations": {"org.opencontainers.image.ref.name": "latest"}}],
+    }).encode()
+    nested = json.dumps({
+        "schemaVersion": 2,
+        "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "@M", "size": 1}],
+    }).encode()
+    inner_index = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "@C", "size": 1,
+                       "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}}],
+    }).encode()
+    docker = json.dumps([{"Config": "@c", "RepoTags": ["app:latest"], "Layers": ["@l"]}]).encode()
+    put("image_json", "oci", index + b"\0" + manifest + b"\0" + config + b"\0" + b"layer")
+    put("image_json", "nested", nested + b"\0" + inner_index + b"\0" + manifest)
+    put("image_json", "docker", docker + b"\0" + manifest + b"\0" + config + b"\0" + b"layer")
+    with tarfile.open(EXAMPLE) as outer:
+        for m in outer.getmembers():
+            if m.isfile() and m.name.endswith(".json") and m.size < 65536:
+                put("image_json", "example-" + os.path.basename(m.name), outer.extractfile(m).read())
+
+
+if __name__ == "__main__":
+    main()
