@@ -692,7 +692,7 @@ fn many_long_names_hit_the_index_budget() {
     case(
         "100k entries with 4 KB names",
         &input,
-        Expect::Error(&["the image's layers list more entries than nsslint holds (their paths and records pass 134217728 bytes"]),
+        Expect::Error(&["the image's layers list more entries than nsslint holds (their paths, records and facts pass 134217728 bytes"]),
     );
 }
 
@@ -1042,5 +1042,83 @@ fn an_index_of_a_thousand_manifests_is_an_error() {
         "index of 1000 manifests",
         &oci(dir.path()),
         Expect::Error(&["index: lists more than 256 image manifests"]),
+    );
+}
+
+#[test]
+fn many_small_files_with_the_elf_magic_hit_the_index_budget() {
+    // 300,000 files of 64 bytes that start like ELF files: each one is read and analysed, and each gives a
+    // fact (a bad ELF). The facts are charged to the same budget as the entries.
+    let mut tar = Vec::with_capacity(300_000 * 1024 + 1024);
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..300_000u32 {
+        tar.extend_from_slice(&RawHeader::new(format!("bin/{i:06}"), b'0', 64).block());
+        let mut data = [0u8; 512];
+        data[..4].copy_from_slice(b"\x7fELF");
+        for byte in data[4..64].iter_mut() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            *byte = seed as u8;
+        }
+        tar.extend_from_slice(&data);
+    }
+    tar.extend_from_slice(&[0u8; 1024]);
+    let blob = compress(&tar, Compression::Gzip);
+    drop(tar);
+    let (_keep, input) = layout(&[(blob, TAR_GZIP)]);
+    case(
+        "300k files with the ELF magic",
+        &input,
+        Expect::Error(&["the image's layers list more entries than nsslint holds (their paths, records and facts pass 134217728 bytes"]),
+    );
+}
+
+#[test]
+fn a_hundred_thousand_hard_links_to_a_go_program_are_bounded() {
+    // One Go 1.15 program and 100,000 hard links to it, in a few kilobytes of tar headers: each name is a
+    // Go program with a prediction, a trace and a finding. Before the bound this took a gigabyte.
+    let mut layer = LayerSpec::new().exe("usr/local/bin/app", seed_binary());
+    for i in 0..100_000 {
+        layer = layer.hardlink(&format!("usr/local/bin/a{i}"), "usr/local/bin/app");
+    }
+    let (_keep, input) = layout(&[(layer.blob(), TAR_GZIP)]);
+    let run = case(
+        "100k hard links to a Go program",
+        &input,
+        Expect::Nsl900("/", &["the image has 100001 Go programs (hard links counted under each name); only the first 2000 were analysed"]),
+    );
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = json["images"][0]["findings"].as_array().unwrap();
+    assert_eq!(
+        findings.iter().filter(|f| f["rule"] == "NSL001").count(),
+        2000
+    );
+}
+
+#[test]
+fn two_hundred_thousand_bad_elf_files_are_one_thousand_findings_and_a_count() {
+    // Under the index budget, but each is a finding: the list stops at 1,000 and counts the rest.
+    let mut tar = Vec::with_capacity(200_000 * 1024 + 1024);
+    for i in 0..200_000u32 {
+        tar.extend_from_slice(&RawHeader::new(format!("bin/{i:06}"), b'0', 64).block());
+        let mut data = [0u8; 512];
+        data[..4].copy_from_slice(b"\x7fELF");
+        data[4] = 0xee; // no ELF class
+        data[8..12].copy_from_slice(&i.to_le_bytes());
+        tar.extend_from_slice(&data);
+    }
+    tar.extend_from_slice(&[0u8; 1024]);
+    let (_keep, input) = layout(&[(compress(&tar, Compression::Gzip), TAR_GZIP)]);
+    drop(tar);
+    let run = case(
+        "200k bad ELF files",
+        &input,
+        Expect::Nsl900("/", &["199000 more files or entries could not be analysed either (only the first 1000 are listed)"]),
+    );
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json["images"][0]["findings"].as_array().unwrap().len(),
+        1001
     );
 }

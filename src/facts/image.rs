@@ -74,6 +74,14 @@ pub struct ElfFile {
     pub interpreter_present: Option<bool>,
 }
 
+/// The most [`Skipped`] items listed one by one; the rest are counted in one more.
+pub const MAX_SKIPPED: usize = 1000;
+/// The most Go programs (by path: a hard link is another path) analysed in one image; real images have
+/// dozens.
+pub const MAX_GO_PROGRAMS: usize = 2000;
+/// The most other ELF files (programs and libraries) kept for the rules.
+pub const MAX_ELF_FILES: usize = 50_000;
+
 /// Something that was not analysed and could hide a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
@@ -175,6 +183,7 @@ pub fn gather(
     }
 
     let mut elf_files = Vec::new();
+    let (mut go_seen, mut other_seen) = (0usize, 0usize);
     let mut glibc_seen: Vec<(GlibcVersion, String)> = Vec::new();
     let mut glibc_from_dpkg: Option<(GlibcVersion, String)> = None;
     let mut musl_version = None;
@@ -184,13 +193,26 @@ pub fn gather(
         };
         for fact in observations.facts(layer, entry) {
             match fact {
-                FileFact::Elf(facts) => elf_files.push(ElfFile {
-                    path: format!("/{path}"),
-                    layer: digest(layer),
-                    layer_index: layer,
-                    facts: (**facts).clone(),
-                    interpreter_present: None,
-                }),
+                FileFact::Elf(facts) => {
+                    // Hard links make one analysed file appear under any number of names: bound how many
+                    // are carried on (a Go program costs its prediction, trace and findings too).
+                    let (seen, limit) = if facts.go.is_some() {
+                        (&mut go_seen, MAX_GO_PROGRAMS)
+                    } else {
+                        (&mut other_seen, MAX_ELF_FILES)
+                    };
+                    *seen += 1;
+                    if *seen > limit {
+                        continue;
+                    }
+                    elf_files.push(ElfFile {
+                        path: format!("/{path}"),
+                        layer: digest(layer),
+                        layer_index: layer,
+                        facts: (**facts).clone(),
+                        interpreter_present: None,
+                    })
+                }
                 FileFact::BadElf { offset, what } => skipped.push(Skipped {
                     path: Some(format!("/{path}")),
                     layer: Some(digest(layer)),
@@ -222,6 +244,29 @@ pub fn gather(
         }
     }
 
+    for (seen, limit, what) in [
+        (go_seen, MAX_GO_PROGRAMS, "Go programs"),
+        (other_seen, MAX_ELF_FILES, "other ELF files"),
+    ] {
+        if seen > limit {
+            skipped.push(Skipped {
+                path: None,
+                layer: None,
+                what: format!("the image has {seen} {what} (hard links counted under each name); only the first {limit} were analysed"),
+            });
+        }
+    }
+    if skipped.len() > MAX_SKIPPED {
+        // Each becomes a finding, and a finding costs kilobytes by the time it is a report: a layer of
+        // 200,000 files that start like ELF files must not become 200,000 findings.
+        let more = skipped.len() - MAX_SKIPPED;
+        skipped.truncate(MAX_SKIPPED);
+        skipped.push(Skipped {
+            path: None,
+            layer: None,
+            what: format!("{more} more files or entries could not be analysed either (only the first {MAX_SKIPPED} are listed)"),
+        });
+    }
     let libc = libc_facts(fs, glibc_seen, glibc_from_dpkg, musl_version);
     let (nsswitch, nsswitch_layer) = nsswitch_file(fs, &observations, &digest);
     let mdns_allow = fs.resolve("etc/mdns.allow").is_ok();

@@ -511,9 +511,13 @@ fn walk_layer(
 pub const PATH_MAX: usize = 4096;
 
 /// The most memory the entry indexes of one image's layers may take (paths, link targets and a record per
-/// entry): over a million entries of ordinary paths. Past it the scan stops with an error rather than
+/// entry, and the probes' facts): over a million entries of ordinary paths. Past it the scan stops with an error rather than
 /// grow without bound (a layer of a million entries with 4 KiB names compresses to almost nothing).
 pub const MAX_INDEX_BYTES: u64 = 128 * 1024 * 1024;
+
+/// What one probe's fact about one file is charged against [`MAX_INDEX_BYTES`]: the record and a typical
+/// fact (ELF facts with their build info run to a few hundred bytes; a bad ELF's message to fewer).
+const OBSERVATION_COST: u64 = 512;
 
 /// What one image's walks may still hold in their entry indexes, shared by its layers' walks.
 pub struct IndexBudget {
@@ -555,10 +559,25 @@ fn walk_tar<R: Read>(
     let mut archive = TarReader::new(Stream(&mut *stream));
     let mut wants: Vec<Want> = vec![Want::Nothing; probes.len()];
     let entry_cost = std::mem::size_of::<index::Entry>() as u64;
+    // Observations are charged too (a million 64-byte files with the ELF magic make a million facts).
+    let mut charged = 0usize;
+    let mut charge = |scan: &LayerScan, at: u64| -> Result<(), (u64, String)> {
+        let new = (scan.observations.len() - charged) as u64;
+        charged = scan.observations.len();
+        if new > 0 && !budget.take(new * OBSERVATION_COST) {
+            return Err((at, format!(
+                "the image's layers list more entries than nsslint holds (their paths, records and facts pass {MAX_INDEX_BYTES} bytes; this layer has {} entries and {} facts so far)",
+                scan.index.len(),
+                scan.observations.len()
+            )));
+        }
+        Ok(())
+    };
     loop {
+        charge(scan, archive.position())?;
         let entry = match archive.next_entry() {
             Ok(Some(entry)) => entry,
-            Ok(None) => break,
+            Ok(None) => return charge(scan, archive.position()),
             Err(e) => return Err((e.at, e.what)),
         };
         let header_at = entry.header_at;
@@ -595,7 +614,7 @@ fn walk_tar<R: Read>(
         let path = clean_path(&path_text);
         if !budget.take(entry_cost + (path.len() + entry.link.len()) as u64) {
             return Err(bad(format!(
-                "the image's layers list more entries than nsslint holds (their paths and records pass {MAX_INDEX_BYTES} bytes; this layer has {} so far)",
+                "the image's layers list more entries than nsslint holds (their paths, records and facts pass {MAX_INDEX_BYTES} bytes; this layer has {} entries so far)",
                 scan.index.len()
             )));
         }
@@ -780,7 +799,6 @@ fn walk_tar<R: Read>(
             }
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
