@@ -78,7 +78,8 @@ fn is_index(media_type: &str) -> bool {
     )
 }
 
-fn is_attestation(descriptor: &Descriptor) -> bool {
+/// BuildKit attestation manifests (annotated, or platform unknown/unknown): not images to scan.
+pub(crate) fn is_attestation(descriptor: &Descriptor) -> bool {
     let annotated = descriptor
         .annotations()
         .as_ref()
@@ -90,7 +91,7 @@ fn is_attestation(descriptor: &Descriptor) -> bool {
     annotated || unknown_platform
 }
 
-fn platform_of_descriptor(descriptor: &Descriptor) -> Option<Platform> {
+pub(crate) fn platform_of_descriptor(descriptor: &Descriptor) -> Option<Platform> {
     descriptor.platform().as_ref().map(|p| Platform {
         os: p.os().to_string(),
         architecture: p.architecture().to_string(),

@@ -11,6 +11,7 @@
 use super::auth::{normalize_host, Credential, DockerConfig};
 use super::files::{Files, METADATA_LIMIT};
 use super::oci::{blob_name, parse_json, read_verified_blob};
+use super::oci::{is_attestation, platform_of_descriptor};
 use super::platform::{choose, Platform, PlatformChoice};
 use super::{parse_sha256, sha256_digest, Expected, Image, Layer};
 use crate::error::ImageError;
@@ -18,7 +19,7 @@ use futures_util::StreamExt;
 use oci_client::client::{BlobResponse, ClientConfig, ClientProtocol, SizedStream};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::{Client, Reference};
-use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest};
+use oci_spec::image::{ImageConfiguration, ImageIndex, ImageManifest};
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -591,26 +592,6 @@ fn is_index(media_type: Option<&str>, value: &serde_json::Value) -> bool {
         ),
         None => value.get("manifests").is_some(),
     }
-}
-
-fn is_attestation(descriptor: &Descriptor) -> bool {
-    let annotated = descriptor
-        .annotations()
-        .as_ref()
-        .and_then(|a| a.get("vnd.docker.reference.type"))
-        .is_some_and(|t| t == "attestation-manifest");
-    let unknown_platform = descriptor.platform().as_ref().is_some_and(|p| {
-        p.os().to_string() == "unknown" && p.architecture().to_string() == "unknown"
-    });
-    annotated || unknown_platform
-}
-
-fn platform_of_descriptor(descriptor: &Descriptor) -> Option<Platform> {
-    descriptor.platform().as_ref().map(|p| Platform {
-        os: p.os().to_string(),
-        architecture: p.architecture().to_string(),
-        variant: p.variant().clone(),
-    })
 }
 
 /// An image manifest found in the (possibly nested) index, with its bytes once fetched.
