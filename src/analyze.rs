@@ -112,7 +112,12 @@ pub fn analyze_cached(
             compression: s.compression,
             stored_bytes: s.stored_bytes,
             tar_bytes: s.tar_bytes,
-            entries: s.index.len(),
+            // Problems the walk recorded in the index are not entries of the layer.
+            entries: s
+                .index
+                .iter()
+                .filter(|(_, e)| e.kind != crate::walk::index::EntryKind::Problem)
+                .count(),
             created_by: history.get(s.layer).cloned().flatten(),
         })
         .collect();

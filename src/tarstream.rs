@@ -25,18 +25,43 @@ pub trait TarSource: Read {
     fn skip(&mut self, n: u64) -> io::Result<u64>;
 }
 
-/// A stream that can only be read: skipped bytes are read and dropped.
-pub struct Stream<R>(pub R);
+/// A stream that can only be read: skipped bytes are read (in large reads) and dropped.
+pub struct Stream<R> {
+    inner: R,
+    scratch: Vec<u8>,
+}
+
+impl<R> Stream<R> {
+    pub fn new(inner: R) -> Self {
+        Stream {
+            inner,
+            scratch: Vec::new(),
+        }
+    }
+}
 
 impl<R: Read> Read for Stream<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        self.inner.read(buf)
     }
 }
 
 impl<R: Read> TarSource for Stream<R> {
     fn skip(&mut self, n: u64) -> io::Result<u64> {
-        io::copy(&mut (&mut self.0).take(n), &mut io::sink())
+        if self.scratch.is_empty() {
+            self.scratch = vec![0; 64 * 1024];
+        }
+        let mut done = 0u64;
+        while done < n {
+            let want = (n - done).min(self.scratch.len() as u64) as usize;
+            match self.inner.read(&mut self.scratch[..want]) {
+                Ok(0) => break,
+                Ok(got) => done += got as u64,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
     }
 }
 
@@ -690,7 +715,7 @@ mod tests {
     type Got = (Kind, String, String, u64, Vec<u8>);
 
     fn entries(bytes: &[u8]) -> Result<Vec<Got>, TarError> {
-        let mut reader = TarReader::new(Stream(bytes));
+        let mut reader = TarReader::new(Stream::new(bytes));
         let mut out = Vec::new();
         while let Some(entry) = reader.next_entry()? {
             let (kind, path, link, size, len) = (

@@ -318,7 +318,7 @@ fn a_path_that_climbs_out_of_the_root_lands_inside_it_and_is_reported() {
     // (The tar crate refuses to write such a name; the raw writer does not.)
     let tar = RawTar::new().file("../../etc/x", b"escaped\n").end();
     let (_keep, input) = layout(&[(base_layer().blob(), TAR), (tar, TAR)]);
-    case(
+    let run = case(
         "path traversal ../../etc/x",
         &input,
         Expect::Nsl900(
@@ -326,6 +326,9 @@ fn a_path_that_climbs_out_of_the_root_lands_inside_it_and_is_reported() {
             &["climbs out of the image's root: placed at /etc/x"],
         ),
     );
+    // The problem is reported, not counted as an entry of the layer.
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["images"][0]["layers"][1]["entries"], 1);
 }
 
 #[test]

@@ -556,7 +556,7 @@ fn walk_tar<R: Read>(
     scan: &mut LayerScan,
     budget: &IndexBudget,
 ) -> Result<(), (u64, String)> {
-    let mut archive = TarReader::new(Stream(&mut *stream));
+    let mut archive = TarReader::new(Stream::new(&mut *stream));
     let mut wants: Vec<Want> = vec![Want::Nothing; probes.len()];
     let entry_cost = std::mem::size_of::<index::Entry>() as u64;
     // Observations are charged too (a million 64-byte files with the ELF magic make a million facts).
