@@ -135,7 +135,8 @@ fn scan_with_cache(
 ) -> Result<Vec<LayerScan>, ImageError> {
     use crate::cache::Lookup;
     use rayon::prelude::*;
-    let lookups: Vec<Lookup> = image.layers.iter().map(|l| cache.lookup(l)).collect();
+    // Reading an entry back (decompressing it, rebuilding its index) is most of a warm re-scan: in parallel.
+    let lookups: Vec<Lookup> = image.layers.par_iter().map(|l| cache.lookup(l)).collect();
     let mut scans: Vec<LayerScan> = Vec::with_capacity(image.layers.len());
     let mut claimed = Vec::new();
     let mut busy = Vec::new();
@@ -147,14 +148,8 @@ fn scan_with_cache(
         }
     }
     let walk_and_store = |claimed: Vec<(&crate::source::Layer, crate::cache::Claim)>| {
-        let walked: Vec<LayerScan> = if claimed.len() == image.layers.len() {
-            walk::scan_image(image, probes, options)?
-        } else {
-            claimed
-                .par_iter()
-                .map(|(layer, _)| walk::scan_layer(image, layer, probes, options))
-                .collect::<Result<_, _>>()?
-        };
+        let wanted: Vec<usize> = claimed.iter().map(|(layer, _)| layer.index).collect();
+        let walked = walk::scan_layers(image, &wanted, probes, options)?;
         for scan in &walked {
             if let Err(e) = cache.put(&image.layers[scan.layer], scan) {
                 eprintln!("nsslint: warning: layer cache: {e}");

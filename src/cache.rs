@@ -8,10 +8,11 @@
 //! options that change what a walk reports (`--max-file-size`). Only verified layers are stored: a scan
 //! returns only after the layer's digest checked out.
 //!
-//! Encoding: serde_json compressed with zstd (level 3). JSON because the facts use internally tagged enums,
-//! which compact non-self-describing formats (bincode, postcard) cannot read back; zstd because an entry
-//! index is mostly repeated keys and paths (a 3,000-entry layer: ~600 KB of JSON, ~40 KB stored). Both are
-//! dependencies already.
+//! Encoding, compressed with zstd (level 3): a magic and the format number, the scan without its entry
+//! index as length-prefixed JSON (the facts use internally tagged enums, which compact non-self-describing
+//! formats such as bincode cannot read back), then the entry index in its own fixed-width binary form
+//! ([`LayerIndex::encode`]): the index is most of an entry, and reading it back as JSON took a warm re-scan
+//! of a 70,000-entry image most of its time.
 //!
 //! Several processes may share a directory: an entry is written to a temporary file in the same directory
 //! and renamed into place, so a reader sees a whole entry or none; two writers of the same layer write the
@@ -20,7 +21,7 @@
 use crate::probes::{FileFact, Probe};
 use crate::source::{parse_sha256, Layer};
 use crate::walk::decompress::Compression;
-use crate::walk::index::{EntryKind, LayerIndex};
+use crate::walk::index::LayerIndex;
 use crate::walk::Observation;
 use crate::walk::{LayerScan, WalkOptions};
 use std::collections::HashSet;
@@ -30,7 +31,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// Bumped when the stored format changes (the layout of [`LayerScan`] and what it holds).
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
+const MAGIC: &[u8; 4] = b"NSLC";
 /// The largest entry read back (a layer index of a million entries is well under this).
 const MAX_ENTRY: u64 = 256 * 1024 * 1024;
 
@@ -164,7 +166,7 @@ impl LayerCache {
     }
 
     fn path(&self, hex: &str) -> PathBuf {
-        self.dir.join(format!("{hex}.json.zst"))
+        self.dir.join(format!("{hex}.zst"))
     }
 
     /// The cached scan of a layer, renumbered for its place in this image.
@@ -181,8 +183,8 @@ impl LayerCache {
             return Ok(());
         };
         let path = self.path(hex);
-        let json = serde_json::to_vec(scan).map_err(|e| e.to_string())?;
-        let packed = zstd::stream::encode_all(json.as_slice(), 3).map_err(|e| e.to_string())?;
+        let packed =
+            zstd::stream::encode_all(encode(scan)?.as_slice(), 3).map_err(|e| e.to_string())?;
         let mut temp = tempfile_in(&self.dir)?;
         temp.1
             .write_all(&packed)
@@ -197,12 +199,20 @@ impl LayerCache {
     }
 }
 
-/// [`LayerScan`] as stored (its `Serialize` writes this shape): probe names come back as owned strings and
-/// are mapped to the probes' own `&'static str` names.
+/// The JSON part of an entry: [`LayerScan`] without its index.
+#[derive(serde::Serialize)]
+struct ScanFacts<'a> {
+    observations: &'a [Observation],
+    compression: Option<Compression>,
+    stored_bytes: u64,
+    tar_bytes: u64,
+    not_walked: Option<&'a str>,
+}
+
+/// [`ScanFacts`] read back: probe names come back as owned strings and are mapped to the probes' own
+/// `&'static str` names.
 #[derive(serde::Deserialize)]
 struct StoredScan {
-    layer: usize,
-    index: StoredIndex,
     observations: Vec<StoredObservation>,
     compression: Option<Compression>,
     stored_bytes: u64,
@@ -210,33 +220,35 @@ struct StoredScan {
     not_walked: Option<String>,
 }
 
-/// [`LayerIndex`] as its `Serialize` writes it: one string of names, entries with ranges into it. Rebuilt
-/// through [`LayerIndex::push`], so a damaged entry (a range outside the names) is refused, not trusted.
-#[derive(serde::Deserialize)]
-struct StoredIndex {
-    names: String,
-    entries: Vec<StoredEntry>,
+/// An entry before compression: magic, format, the JSON's length, the JSON, the index.
+fn encode(scan: &LayerScan) -> Result<Vec<u8>, String> {
+    let facts = ScanFacts {
+        observations: &scan.observations,
+        compression: scan.compression,
+        stored_bytes: scan.stored_bytes,
+        tar_bytes: scan.tar_bytes,
+        not_walked: scan.not_walked.as_deref(),
+    };
+    let json = serde_json::to_vec(&facts).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::with_capacity(16 + json.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT.to_le_bytes());
+    bytes.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&json);
+    scan.index.encode(&mut bytes);
+    Ok(bytes)
 }
 
-#[derive(serde::Deserialize)]
-struct StoredEntry {
-    kind: EntryKind,
-    path: std::ops::Range<usize>,
-    link: std::ops::Range<usize>,
-    size: u64,
-    mode: u32,
-}
-
-impl StoredIndex {
-    fn rebuild(self) -> Option<LayerIndex> {
-        let mut index = LayerIndex::default();
-        for entry in &self.entries {
-            let path = self.names.get(entry.path.clone())?;
-            let link = self.names.get(entry.link.clone())?;
-            index.push(entry.kind, path, link, entry.size, entry.mode);
-        }
-        Some(index)
+/// What [`encode`] wrote, or `None` when it is not that.
+fn decode(bytes: &[u8]) -> Option<LayerScan> {
+    if bytes.get(..4)? != MAGIC || bytes.get(4..8)? != FORMAT.to_le_bytes() {
+        return None;
     }
+    let json_len = usize::try_from(u64::from_le_bytes(bytes.get(8..16)?.try_into().ok()?)).ok()?;
+    let json_end = json_len.checked_add(16)?;
+    let stored: StoredScan = serde_json::from_slice(bytes.get(16..json_end)?).ok()?;
+    let index = LayerIndex::decode(&bytes[json_end..])?;
+    stored.into_scan(index)
 }
 
 #[derive(serde::Deserialize)]
@@ -248,9 +260,8 @@ struct StoredObservation {
 
 impl StoredScan {
     /// `None` when an observation names a probe that no longer exists (the entry is then walked again).
-    fn into_scan(self) -> Option<LayerScan> {
+    fn into_scan(self, index: LayerIndex) -> Option<LayerScan> {
         let probes = crate::probes::all();
-        let index = self.index.rebuild()?;
         let observations = self
             .observations
             .into_iter()
@@ -264,7 +275,7 @@ impl StoredScan {
             })
             .collect::<Option<Vec<_>>>()?;
         Some(LayerScan {
-            layer: self.layer,
+            layer: 0, // renumbered by the caller for its image
             index,
             observations,
             compression: self.compression,
@@ -281,15 +292,13 @@ fn read(path: &Path) -> Option<LayerScan> {
         return None;
     }
     let mut decoder = zstd::stream::read::Decoder::new(file).ok()?;
-    let mut json = Vec::new();
+    let mut bytes = Vec::new();
     std::io::Read::read_to_end(
         &mut std::io::Read::take(&mut decoder, 4 * MAX_ENTRY),
-        &mut json,
+        &mut bytes,
     )
     .ok()?;
-    serde_json::from_slice::<StoredScan>(&json)
-        .ok()?
-        .into_scan()
+    decode(&bytes)
 }
 
 /// A new file in `dir` with a name no other process uses (pid, time and a counter).

@@ -8,7 +8,7 @@
 use crate::walk::index::EntryKind;
 use crate::walk::LayerScan;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Linux gives up after 40 symlinks in one lookup; so do we.
 pub const MAX_SYMLINK_HOPS: usize = 40;
@@ -42,7 +42,12 @@ pub struct MergeProblem {
 
 pub struct Rootfs<'a> {
     nodes: BTreeMap<Cow<'a, str>, Node<'a>>,
-    symlinks: usize,
+    /// The paths of `nodes` that are symlinks: an entry's parents are checked against these (a hash lookup
+    /// per parent) rather than against every node (an ordered-map search per parent, the merge's main cost).
+    symlinks: HashSet<Cow<'a, str>>,
+    /// The last parent directory found to have no symlink among itself and its ancestors. A layer lists a
+    /// directory's entries together, so most entries have the previous one's parent; a new symlink forgets it.
+    clear_parent: Option<&'a str>,
     pub problems: Vec<MergeProblem>,
 }
 
@@ -70,7 +75,8 @@ impl<'a> Rootfs<'a> {
     pub fn merge(scans: &'a [LayerScan]) -> Rootfs<'a> {
         let mut fs = Rootfs {
             nodes: BTreeMap::new(),
-            symlinks: 0,
+            symlinks: HashSet::new(),
+            clear_parent: None,
             problems: Vec::new(),
         };
         for scan in scans {
@@ -91,11 +97,8 @@ impl<'a> Rootfs<'a> {
                 }
                 EntryKind::Whiteout => {
                     let path = self.place(layer, index.path(id));
-                    if let Some(old) = self.nodes.remove(path.as_ref()) {
-                        if matches!(old.kind, NodeKind::Symlink(_)) {
-                            self.symlinks -= 1;
-                        }
-                    }
+                    self.nodes.remove(path.as_ref());
+                    self.symlinks.remove(path.as_ref());
                     self.remove_below(&path);
                 }
                 _ => {}
@@ -154,10 +157,17 @@ impl<'a> Rootfs<'a> {
 
     /// Where an entry of a layer lands: its parent directory resolved through the symlinks already merged.
     fn place(&mut self, layer: usize, path: &'a str) -> Cow<'a, str> {
-        if self.symlinks == 0 || !self.has_symlink_ancestor(path) {
+        if self.symlinks.is_empty() {
             return Cow::Borrowed(path);
         }
         let (parent, name) = split_parent(path);
+        if self.clear_parent == Some(parent) {
+            return Cow::Borrowed(path);
+        }
+        if !self.has_symlink_ancestor(path) {
+            self.clear_parent = Some(parent);
+            return Cow::Borrowed(path);
+        }
         match self.resolve_path(parent, true) {
             Ok(resolved) => Cow::Owned(join(&resolved, name)),
             Err(_) => {
@@ -172,28 +182,26 @@ impl<'a> Rootfs<'a> {
     }
 
     fn has_symlink_ancestor(&self, path: &str) -> bool {
-        path.match_indices('/').any(|(at, _)| {
-            matches!(
-                self.nodes.get(&path[..at]),
-                Some(Node {
-                    kind: NodeKind::Symlink(_),
-                    ..
-                })
-            )
-        })
+        path.match_indices('/')
+            .any(|(at, _)| self.symlinks.contains(&path[..at]))
     }
 
     fn insert(&mut self, path: Cow<'a, str>, node: Node<'a>) {
         let new_is_dir = node.kind == NodeKind::Dir;
-        if matches!(node.kind, NodeKind::Symlink(_)) {
-            self.symlinks += 1;
-        }
         let replaced = self.nodes.insert(path.clone(), node);
-        match replaced {
+        if matches!(node.kind, NodeKind::Symlink(_)) {
+            self.symlinks.insert(path.clone());
+            self.clear_parent = None;
+        } else if matches!(
+            replaced,
             Some(Node {
                 kind: NodeKind::Symlink(_),
                 ..
-            }) => self.symlinks -= 1,
+            })
+        ) {
+            self.symlinks.remove(path.as_ref());
+        }
+        match replaced {
             Some(Node {
                 kind: NodeKind::Dir,
                 ..
@@ -236,7 +244,7 @@ impl<'a> Rootfs<'a> {
                 ..
             }) = self.nodes.remove(key.as_ref())
             {
-                self.symlinks -= 1;
+                self.symlinks.remove(key.as_ref());
             }
         }
     }

@@ -251,3 +251,82 @@ fn gzip_zstd_and_plain_layers_give_the_same_answer() {
         assert_eq!(image["layers"][1]["compression"], expected);
     }
 }
+
+/// The layer cache gives the same report as a walk, for an image whose lower layers another image put in the
+/// cache (some layers from the cache, the rest walked) and for one with every layer cached — through
+/// symlinked parents, whiteouts, an opaque directory and hard links, which the merge applies to cached and
+/// walked layers alike.
+#[test]
+fn a_partly_and_a_fully_cached_image_report_what_a_walk_reports() {
+    let lower = vec![
+        musl_base()
+            .dir("usr")
+            .dir("usr/bin")
+            .symlink("bin", "usr/bin")
+            .file("etc/nsswitch.conf", "hosts: dns files\n")
+            .dir("opt")
+            .file("opt/old", "old"),
+        LayerSpec::new()
+            .compressed(Compression::Zstd)
+            .exe("bin/lookup", seed::seed_binary())
+            .hardlink("usr/bin/lookup-again", "usr/bin/lookup"),
+    ];
+    let first = ImageSpec::new(lower.clone());
+    let mut upper = lower;
+    upper.push(
+        LayerSpec::new()
+            .whiteout("etc/nsswitch.conf")
+            .opaque("opt")
+            .file("opt/new", "new"),
+    );
+    let second = ImageSpec::new(upper);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let write = |spec: &ImageSpec, name: &str| {
+        let path = dir.path().join(name);
+        spec.write_docker_archive(&path, DockerStyle::Legacy);
+        path.to_str().unwrap().to_string()
+    };
+    let (first, second) = (write(&first, "first.tar"), write(&second, "second.tar"));
+    let scan_with = |input: &str, cached: bool| {
+        let mut args = vec!["scan", "--format", "json"];
+        if cached {
+            args.extend(["--cache-dir", cache.to_str().unwrap()]);
+        }
+        args.push(input);
+        let (code, stdout, stderr) = nsslint(&args);
+        assert_eq!(code, 1, "{stderr}");
+        stdout
+    };
+    let walked = scan_with(&second, false);
+    scan_with(&first, true); // caches the two lower layers
+    let partly_cached = scan_with(&second, true);
+    let fully_cached = scan_with(&second, true);
+    assert_eq!(partly_cached, walked);
+    assert_eq!(fully_cached, walked);
+    let image = serde_json::from_str::<Value>(&walked).unwrap()["images"][0].clone();
+    assert_eq!(image["nsswitch"]["present"], false);
+    assert_eq!(
+        programs(&image),
+        vec![
+            ("/usr/bin/lookup".to_string(), Some("dns,files".to_string())),
+            (
+                "/usr/bin/lookup-again".to_string(),
+                Some("dns,files".to_string())
+            ),
+        ]
+    );
+    assert_eq!(
+        findings(&image),
+        owned(&[
+            ("NSL001", "/usr/bin/lookup"),
+            ("NSL001", "/usr/bin/lookup-again")
+        ])
+    );
+    let entries = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .flat_map(|version| std::fs::read_dir(version.path()).unwrap().flatten())
+        .count();
+    assert_eq!(entries, 3, "one cache entry per distinct layer");
+}

@@ -23,6 +23,30 @@ pub enum EntryKind {
     Problem,
 }
 
+impl EntryKind {
+    const ALL: [EntryKind; 8] = [
+        EntryKind::File,
+        EntryKind::Dir,
+        EntryKind::Symlink,
+        EntryKind::Hardlink,
+        EntryKind::Whiteout,
+        EntryKind::Opaque,
+        EntryKind::Other,
+        EntryKind::Problem,
+    ];
+
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    fn from_code(code: u8) -> Option<EntryKind> {
+        EntryKind::ALL.get(usize::from(code)).copied()
+    }
+}
+
+/// Bytes per entry in [`LayerIndex::encode`]: kind, path and link lengths, size, mode.
+const ENCODED_ENTRY: usize = 1 + 4 + 4 + 8 + 4;
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Entry {
     pub kind: EntryKind,
@@ -78,6 +102,58 @@ impl LayerIndex {
     pub fn iter(&self) -> impl Iterator<Item = (usize, &Entry)> {
         self.entries.iter().enumerate()
     }
+
+    /// The index as bytes for the layer cache: the entry count, then per entry its kind, the lengths of its
+    /// path and link, its size and mode (little-endian, fixed width), then the names. Reading JSON back
+    /// cost a warm re-scan most of its time; this is a copy and a bounds check per entry.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.reserve(8 + self.entries.len() * ENCODED_ENTRY + self.names.len());
+        out.extend_from_slice(&(self.entries.len() as u64).to_le_bytes());
+        for entry in &self.entries {
+            out.push(entry.kind.code());
+            out.extend_from_slice(&(entry.path.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(entry.link.len() as u32).to_le_bytes());
+            out.extend_from_slice(&entry.size.to_le_bytes());
+            out.extend_from_slice(&entry.mode.to_le_bytes());
+        }
+        out.extend_from_slice(self.names.as_bytes());
+    }
+
+    /// Reads what [`LayerIndex::encode`] wrote; `None` for anything else (a damaged cache entry is walked
+    /// again, never trusted): lengths must add up to the names exactly, on character boundaries.
+    pub fn decode(bytes: &[u8]) -> Option<LayerIndex> {
+        let count = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+        let table_end = count.checked_mul(ENCODED_ENTRY)?.checked_add(8)?;
+        let table = bytes.get(8..table_end)?;
+        let names = std::str::from_utf8(&bytes[table_end..]).ok()?;
+        let mut entries = Vec::with_capacity(count);
+        let mut at = 0usize;
+        for record in table.chunks_exact(ENCODED_ENTRY) {
+            let kind = EntryKind::from_code(record[0])?;
+            let path_len = u32::from_le_bytes(record[1..5].try_into().ok()?) as usize;
+            let link_len = u32::from_le_bytes(record[5..9].try_into().ok()?) as usize;
+            let path = at..at.checked_add(path_len)?;
+            let link = path.end..path.end.checked_add(link_len)?;
+            if link.end > names.len()
+                || !names.is_char_boundary(path.end)
+                || !names.is_char_boundary(link.end)
+            {
+                return None;
+            }
+            at = link.end;
+            entries.push(Entry {
+                kind,
+                path,
+                link,
+                size: u64::from_le_bytes(record[9..17].try_into().ok()?),
+                mode: u32::from_le_bytes(record[17..21].try_into().ok()?),
+            });
+        }
+        (at == names.len()).then(|| LayerIndex {
+            names: names.to_string(),
+            entries,
+        })
+    }
 }
 
 /// Whether a path from a layer climbs above the root (`../../etc/x`, `a/../../x`): runtimes disagree on such
@@ -125,6 +201,38 @@ pub fn clean_path(raw: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_encoded_index_reads_back_equal_and_damage_is_refused() {
+        let mut index = LayerIndex::default();
+        index.push(EntryKind::Dir, "usr", "", 0, 0o755);
+        index.push(EntryKind::Symlink, "lib", "usr/lib", 0, 0o777);
+        index.push(EntryKind::File, "usr/bin/héllo", "", 1 << 40, 0o4755);
+        index.push(EntryKind::Problem, "", "layer: something odd", 0, 0);
+        let mut bytes = Vec::new();
+        index.encode(&mut bytes);
+        let back = LayerIndex::decode(&bytes).expect("decodes");
+        assert_eq!(back.len(), 4);
+        for id in 0..4 {
+            assert_eq!(back.path(id), index.path(id));
+            assert_eq!(back.link(id), index.link(id));
+            assert_eq!(back.entry(id).kind, index.entry(id).kind);
+            assert_eq!(back.entry(id).size, index.entry(id).size);
+            assert_eq!(back.entry(id).mode, index.entry(id).mode);
+        }
+        // One name byte short, one too many, a length splitting 'é', an unknown kind, a huge count.
+        assert!(LayerIndex::decode(&bytes[..bytes.len() - 1]).is_none());
+        assert!(LayerIndex::decode(&[bytes.as_slice(), b"x"].concat()).is_none());
+        let mut split = bytes.clone();
+        split[8 + 2 * ENCODED_ENTRY + 1] = 10; // "usr/bin/h" + the first byte of 'é'
+        assert!(LayerIndex::decode(&split).is_none());
+        let mut kind = bytes.clone();
+        kind[8] = 8;
+        assert!(LayerIndex::decode(&kind).is_none());
+        let mut count = bytes.clone();
+        count[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(LayerIndex::decode(&count).is_none());
+    }
 
     #[test]
     fn paths_are_cleaned_like_a_runtime_applying_the_layer() {

@@ -189,12 +189,27 @@ pub fn scan_image(
     probes: &[&dyn Probe],
     options: &WalkOptions,
 ) -> Result<Vec<LayerScan>, ImageError> {
+    let all: Vec<usize> = (0..image.layers.len()).collect();
+    scan_layers(image, &all, probes, options)
+}
+
+/// [`scan_image`] for some of the image's layers (those not in the layer cache), in layer order.
+pub fn scan_layers(
+    image: &Image,
+    wanted: &[usize],
+    probes: &[&dyn Probe],
+    options: &WalkOptions,
+) -> Result<Vec<LayerScan>, ImageError> {
     let layers = &image.layers;
     // Largest first (by stored size, where the manifest gives it; otherwise in order).
-    let mut order: Vec<usize> = (0..layers.len()).collect();
+    let mut order: Vec<usize> = wanted
+        .iter()
+        .copied()
+        .filter(|&i| i < layers.len())
+        .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(layers[i].expected.blob_size.unwrap_or(0)));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = cores.min(layers.len()).max(1);
+    let workers = cores.min(order.len()).max(1);
     let large = &LARGE;
     let next = AtomicUsize::new(0);
     // The lowest layer that failed: layers above it need not be walked, those below it must (one of them may
