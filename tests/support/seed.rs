@@ -1,6 +1,8 @@
 //! The Go 1.15 program of the committed example image, taken out of `examples/seed-incident.tar` so tests
 //! can place a real pre-1.16 Go binary wherever they like.
 
+#![allow(dead_code)] // each test file uses some of this
+
 use std::io::Read;
 
 pub const SEED_IMAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed-incident.tar");
