@@ -73,6 +73,53 @@ def pax_tar(entries):
     return buf.getvalue()
 
 
+CACHE_KINDS = {"file": 0, "dir": 1, "symlink": 2, "hardlink": 3, "whiteout": 4, "opaque": 5, "other": 6}
+
+
+def cache_entry(layer):
+    """A layer cache entry (src/cache.rs encode_entry, before zstd) for a plain tar layer."""
+    names, records, observations = b"", b"", []
+    with tarfile.open(fileobj=io.BytesIO(layer)) as t:
+        members = t.getmembers()
+    count = 0
+    for m in members:
+        path = "/".join(p for p in m.name.split("/") if p not in ("", "."))
+        base = path.rsplit("/", 1)[-1]
+        link = ""
+        if base == ".wh..wh..opq":
+            kind, path = "opaque", path.rsplit("/", 1)[0] if "/" in path else ""
+        elif base.startswith(".wh."):
+            kind, path = "whiteout", path[: len(path) - len(base)] + base[4:]
+        elif m.isdir():
+            kind = "dir"
+        elif m.issym():
+            kind, link = "symlink", m.linkname
+        elif m.islnk():
+            kind, link = "hardlink", "/".join(p for p in m.linkname.split("/") if p not in ("", "."))
+        elif m.isfile():
+            kind = "file"
+        else:
+            kind = "other"
+        if path == "" and kind != "opaque":
+            continue
+        if base in ("installed",) and "apk" in path:
+            observations.append({"entry": count, "probe": "apk", "fact": {"fact": "musl", "version": "1.2.3-r0"}})
+        if kind == "file" and base.startswith("ld-musl"):
+            observations.append({"entry": count, "probe": "elf", "fact": {
+                "fact": "elf", "kind": "shared_object", "machine": "x86_64", "bits": 64, "big_endian": False,
+                "os": "linux", "os_evidence": "default", "interpreter": None, "needed": [], "go": None,
+                "problems": []}})
+        p, l = path.encode(), link.encode()
+        records += bytes([CACHE_KINDS[kind]]) + len(p).to_bytes(4, "little") + len(l).to_bytes(4, "little")
+        records += (m.size if kind == "file" else 0).to_bytes(8, "little") + (m.mode & 0xFFFFFFFF).to_bytes(4, "little")
+        names += p + l
+        count += 1
+    facts = json.dumps({"observations": observations, "compression": "none", "stored_bytes": len(layer),
+                        "tar_bytes": len(layer), "not_walked": None}).encode()
+    return (b"NSLC" + (2).to_bytes(4, "little") + len(facts).to_bytes(8, "little") + facts
+            + count.to_bytes(8, "little") + records + names)
+
+
 def main():
     # ELF programs: the fixtures' binaries and the example's Go 1.15 program.
     elves = []
@@ -157,6 +204,11 @@ def main():
             kept += [(m.name, "symlink", m.linkname) for m in t.getmembers() if m.issym()]
             kept += [(m.name, "dir", b"") for m in t.getmembers() if m.isdir()]
         put("layer", f"example-{i}", tar_of(kept))
+
+    # Layer cache entries (as after zstd): the example's layers and the small layer, indexed as a walk
+    # indexes them, with the facts a walk records for a musl apk database and an ELF file.
+    for i, layer in enumerate(layers + [small]):
+        put("cache_entry", f"layer-{i}", cache_entry(layer))
 
     # Image metadata, with the placeholders the image_json target replaces by real digests.
     config = json.dumps({

@@ -183,8 +183,8 @@ impl LayerCache {
             return Ok(());
         };
         let path = self.path(hex);
-        let packed =
-            zstd::stream::encode_all(encode(scan)?.as_slice(), 3).map_err(|e| e.to_string())?;
+        let packed = zstd::stream::encode_all(encode_entry(scan)?.as_slice(), 3)
+            .map_err(|e| e.to_string())?;
         let mut temp = tempfile_in(&self.dir)?;
         temp.1
             .write_all(&packed)
@@ -221,7 +221,7 @@ struct StoredScan {
 }
 
 /// An entry before compression: magic, format, the JSON's length, the JSON, the index.
-fn encode(scan: &LayerScan) -> Result<Vec<u8>, String> {
+pub fn encode_entry(scan: &LayerScan) -> Result<Vec<u8>, String> {
     let facts = ScanFacts {
         observations: &scan.observations,
         compression: scan.compression,
@@ -239,8 +239,9 @@ fn encode(scan: &LayerScan) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// What [`encode`] wrote, or `None` when it is not that.
-fn decode(bytes: &[u8]) -> Option<LayerScan> {
+/// What [`encode_entry`] wrote, or `None` when it is not that (a cache directory may be shared, so an entry
+/// is read as untrusted input: the fuzz target `cache_entry` feeds this).
+pub fn decode_entry(bytes: &[u8]) -> Option<LayerScan> {
     if bytes.get(..4)? != MAGIC || bytes.get(4..8)? != FORMAT.to_le_bytes() {
         return None;
     }
@@ -298,7 +299,7 @@ fn read(path: &Path) -> Option<LayerScan> {
         &mut bytes,
     )
     .ok()?;
-    decode(&bytes)
+    decode_entry(&bytes)
 }
 
 /// A new file in `dir` with a name no other process uses (pid, time and a counter).

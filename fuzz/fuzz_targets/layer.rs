@@ -1,7 +1,8 @@
 //! The layer walk and the merge: the input is up to three layers' stored bytes (gzip, zstd or plain tar,
 //! told by their magic), separated by the line `--nsslint-fuzz-layer--`; each is walked with every probe,
 //! the walks are merged as a runtime applies them (whiteouts, opaque directories, symlinks, hard links),
-//! and the image facts are gathered from the result.
+//! and the image facts are gathered from the result. Each walk also goes through the layer cache's encoding
+//! and must read back the same.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -40,6 +41,10 @@ fuzz_target!(|data: &[u8]| {
     }
     for (i, scan) in scans.iter_mut().enumerate() {
         scan.layer = i;
+        // What the layer cache stores of a walk reads back as the same walk.
+        let entry = nsslint::cache::encode_entry(scan).expect("a walk encodes");
+        let back = nsslint::cache::decode_entry(&entry).expect("a walk's entry decodes");
+        assert_eq!(nsslint::cache::encode_entry(&back).unwrap(), entry);
     }
     let fs = Rootfs::merge(&scans);
     let digests: Vec<String> = (0..scans.len()).map(|i| format!("layer{i}")).collect();

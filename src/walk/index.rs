@@ -140,6 +140,13 @@ impl LayerIndex {
             {
                 return None;
             }
+            // Only what a walk records: clean paths (and clean hard link targets), which the merge relies on.
+            let is_clean = |text: &str| clean_path(text) == text;
+            if !is_clean(&names[path.clone()])
+                || (kind == EntryKind::Hardlink && !is_clean(&names[link.clone()]))
+            {
+                return None;
+            }
             at = link.end;
             entries.push(Entry {
                 kind,
@@ -220,6 +227,12 @@ mod tests {
             assert_eq!(back.entry(id).size, index.entry(id).size);
             assert_eq!(back.entry(id).mode, index.entry(id).mode);
         }
+        // An unclean path (as no walk records it).
+        let mut unclean = LayerIndex::default();
+        unclean.push(EntryKind::File, "usr//bin", "", 0, 0);
+        let mut unclean_bytes = Vec::new();
+        unclean.encode(&mut unclean_bytes);
+        assert!(LayerIndex::decode(&unclean_bytes).is_none());
         // One name byte short, one too many, a length splitting 'é', an unknown kind, a huge count.
         assert!(LayerIndex::decode(&bytes[..bytes.len() - 1]).is_none());
         assert!(LayerIndex::decode(&[bytes.as_slice(), b"x"].concat()).is_none());
