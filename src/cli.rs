@@ -67,7 +67,14 @@ pub struct ImageArgs {
     /// The image: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF] or
     /// docker://REGISTRY/REPO:TAG.
     pub image: String,
-    /// Speak plain HTTP to this registry (host[:port]). Repeatable.
+    #[command(flatten)]
+    pub reading: ReadingArgs,
+}
+
+/// How images are read: the options `scan` and `explain` share.
+#[derive(Args, Debug)]
+pub struct ReadingArgs {
+    /// Speak plain HTTP to this registry (host[:port]), e.g. a local test registry. Repeatable.
     #[arg(long, value_name = "HOST")]
     pub insecure_registry: Vec<String>,
     /// For a multi-platform image: the platform to scan, os/arch[/variant] (default: the only one, else linux/amd64).
@@ -113,9 +120,8 @@ pub struct ScanArgs {
     /// Keep what each layer held here (by layer digest): a layer seen before is not downloaded or read again.
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Speak plain HTTP to this registry (host[:port]), e.g. a local test registry. Repeatable.
-    #[arg(long, value_name = "HOST")]
-    pub insecure_registry: Vec<String>,
+    #[command(flatten)]
+    pub reading: ReadingArgs,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Write the report here instead of standard output.
@@ -135,19 +141,6 @@ pub struct ScanArgs {
     /// Also append a Markdown table of the findings to this file (e.g. "$GITHUB_STEP_SUMMARY").
     #[arg(long, value_name = "FILE")]
     pub markdown_summary: Option<PathBuf>,
-    /// For multi-platform images: the platform to scan, os/arch[/variant].
-    #[arg(
-        long,
-        value_name = "OS/ARCH[/VARIANT]",
-        conflicts_with = "all_platforms"
-    )]
-    pub platform: Option<String>,
-    /// For multi-platform images: scan every platform.
-    #[arg(long)]
-    pub all_platforms: bool,
-    /// Files larger than this are not read (reported as NSL900). Bytes, or with a K/M/G suffix.
-    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
-    pub max_file_size: u64,
     /// No progress messages on standard error.
     #[arg(long, short)]
     pub quiet: bool,
@@ -297,7 +290,7 @@ fn load_dockerfile(path: &std::path::Path) -> Result<(Dockerfile, DockerfileRef)
 }
 
 fn scan(args: ScanArgs) -> ExitCode {
-    let choice = match platform_choice(&args.platform, args.all_platforms) {
+    let choice = match platform_choice(&args.reading.platform, args.reading.all_platforms) {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
@@ -331,10 +324,10 @@ fn scan(args: ScanArgs) -> ExitCode {
         eprintln!("nsslint: warning: {notice}");
     }
     let walk = WalkOptions {
-        max_file_bytes: args.max_file_size,
+        max_file_bytes: args.reading.max_file_size,
     };
     crate::source::registry::configure(crate::source::registry::RegistryOptions {
-        insecure: args.insecure_registry.clone(),
+        insecure: args.reading.insecure_registry.clone(),
         ..Default::default()
     });
     let inputs = match collect_inputs(&args) {
@@ -715,16 +708,16 @@ fn print_rules(only: Option<&str>) -> ExitCode {
 }
 
 fn explain(args: &ImageArgs, path: &str) -> ExitCode {
-    let choice = match platform_choice(&args.platform, args.all_platforms) {
+    let choice = match platform_choice(&args.reading.platform, args.reading.all_platforms) {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
     crate::source::registry::configure(crate::source::registry::RegistryOptions {
-        insecure: args.insecure_registry.clone(),
+        insecure: args.reading.insecure_registry.clone(),
         ..Default::default()
     });
     let walk = WalkOptions {
-        max_file_bytes: args.max_file_size,
+        max_file_bytes: args.reading.max_file_size,
     };
     let analyses = match analyze_input(&args.image, &choice, &walk) {
         Ok(a) => a,
