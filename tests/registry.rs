@@ -500,6 +500,104 @@ fn faults_give_a_retry_or_a_clear_error_never_a_wrong_verdict() {
     assert!(stderr.to_lowercase().contains("digest"), "{stderr}");
 }
 
+/// The requests through the proxy whose path contains `needle`, in order.
+fn logged(proxy: &Proxy, needle: &str) -> Vec<Logged> {
+    proxy
+        .entries()
+        .into_iter()
+        .filter(|e| e.path.contains(needle))
+        .collect()
+}
+
+/// A 429 answered first, then the same request again, at least `wait` seconds later, answered 200.
+fn assert_retried_after(requests: &[Logged], wait: f64) {
+    assert!(requests.len() >= 2, "{requests:?}");
+    let (refused, retried) = (&requests[0], &requests[1]);
+    assert_eq!(
+        (refused.status, retried.status, &refused.path),
+        (429, 200, &retried.path),
+        "{requests:?}"
+    );
+    let waited = retried.arrived - refused.arrived;
+    assert!(
+        waited >= wait,
+        "{}: retried {waited:.3} s after the 429, want >= {wait} s",
+        refused.path
+    );
+}
+
+#[test]
+fn retry_after_is_waited_for_in_seconds_or_as_a_date_and_too_long_a_wait_gives_up() {
+    if !tools_present("retry-after") {
+        return;
+    }
+    let registry = Registry::start();
+    registry.push(&docker_archive(), "seed/incident:1", &["--format", "oci"]);
+    let expected = local_verdict();
+    let layer = biggest_layer(&registry, "1");
+
+    // One 429 each for the tags list, the manifest and the first blob (the config) with Retry-After: 2, and
+    // for the layer with an HTTP-date 3 s ahead (whole seconds: 2 s and more by the time it is read). The
+    // backoff alone would retry after 0.5 s.
+    let proxy = Proxy::start(
+        registry.port,
+        &[
+            "429=2:1:/tags/list".into(),
+            "429=2:1:/manifests/".into(),
+            "429=2:1:/blobs/".into(),
+            format!("429=date+3:1:{layer}"),
+        ],
+    );
+    let host = proxy.host();
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--insecure-registry",
+        &host,
+        "--repository",
+        &format!("{host}/seed/incident"),
+        "--all-tags",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let found = images(&stdout, &stderr);
+    assert_eq!(found.len(), 1);
+    assert_eq!(verdict(&found[0]), expected);
+    assert_retried_after(&logged(&proxy, "/tags/list"), 2.0);
+    assert_retried_after(&logged(&proxy, "/manifests/"), 2.0);
+    let blobs = logged(&proxy, "/blobs/");
+    let config: Vec<Logged> = blobs
+        .iter()
+        .filter(|e| e.path == blobs[0].path)
+        .cloned()
+        .collect();
+    assert!(!config[0].path.contains(&layer));
+    assert_retried_after(&config, 2.0);
+    assert_retried_after(&logged(&proxy, &layer), 2.0);
+
+    // A wait over the cap (60 s) is not waited for: the image is given up at once, with the registry and the
+    // wait asked for named, and the request is not made again.
+    let proxy = Proxy::start(registry.port, &["429=120:-1:/manifests/".into()]);
+    let host = proxy.host();
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--insecure-registry",
+        &host,
+        &format!("docker://{host}/seed/incident:1"),
+    ]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(images(&stdout, &stderr).is_empty());
+    assert!(
+        stderr.contains(&format!(
+            "the registry {host} asked to wait 120 s before trying again (Retry-After), more than the 60 s nsslint waits: this image is given up"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(logged(&proxy, "/manifests/").len(), 1);
+}
+
 fn shared_base_image(top: &str) -> ImageSpec {
     ImageSpec::new(vec![
         LayerSpec::new()

@@ -183,6 +183,18 @@ fn htpasswd_line(user: &str, password: &str) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_string() + "\n"
 }
 
+/// One request as the proxy logged it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// When it came in, Unix seconds.
+    pub arrived: f64,
+    /// `-`, `basic`, `basic-ok`, `basic-bad`, `bearer-ok`, `bearer-bad` or `other`.
+    pub auth: String,
+}
+
 /// `proxy.py` in front of a registry.
 pub struct Proxy {
     child: Child,
@@ -192,7 +204,7 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Rules as `proxy.py` takes them: `KIND:TIMES:SUBSTRING`.
+    /// Rules as `proxy.py` takes them: `KIND[=RETRY_AFTER]:TIMES:SUBSTRING`, or `bearer:USER:PASSWORD`.
     pub fn start(upstream: u16, rules: &[String]) -> Proxy {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("requests.log");
@@ -239,6 +251,24 @@ impl Proxy {
                     parts.next()?.to_string(),
                     parts.next()?.parse().ok()?,
                 ))
+            })
+            .collect()
+    }
+
+    /// Logged requests with when each came in and what authorization it carried (see proxy.py).
+    pub fn entries(&self) -> Vec<Logged> {
+        let text = std::fs::read_to_string(&self.log).unwrap();
+        text.lines()
+            .map(|l| {
+                let parts: Vec<&str> = l.split(' ').collect();
+                assert_eq!(parts.len(), 6, "a proxy log line: {l}");
+                Logged {
+                    method: parts[0].to_string(),
+                    path: parts[1].to_string(),
+                    status: parts[2].parse().unwrap(),
+                    arrived: parts[4].parse().unwrap(),
+                    auth: parts[5].to_string(),
+                }
             })
             .collect()
     }
