@@ -1,7 +1,8 @@
 //! `docker://` scans against a real registry on loopback (Debian's docker-registry, images pushed with
 //! skopeo): OCI and Docker v2 manifests, a two-platform index, zstd layers, basic auth with credentials from
-//! a Docker config file and from a credential helper, faults injected by a proxy (429, truncated and
-//! corrupted blobs), the layer cache, and the many-image options. See `tests/registry/harness.rs`.
+//! a Docker config file and from a credential helper, bearer tokens from a token-auth front (the proxy),
+//! faults injected by a proxy (429 with Retry-After, 503, truncated and corrupted blobs), the layer cache,
+//! and the many-image options. See `tests/registry/harness.rs`.
 
 #[path = "registry/harness.rs"]
 mod harness;
@@ -365,6 +366,153 @@ fn basic_auth_from_a_docker_config_and_a_credential_helper() {
         "{stderr}"
     );
     assert!(!stderr.contains(PASSWORD));
+}
+
+#[test]
+fn bearer_tokens_anonymous_and_with_credentials_from_a_docker_config() {
+    if !tools_present("bearer") {
+        return;
+    }
+    let registry = Registry::start();
+    registry.push(&docker_archive(), "seed/incident:1", &["--format", "oci"]);
+    let expected = local_verdict();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let scan = |host: &str, env: &[(&str, &str)]| {
+        nsslint_env(
+            &[
+                "scan",
+                "--format",
+                "json",
+                "--insecure-registry",
+                host,
+                &format!("docker://{host}/seed/incident:1"),
+            ],
+            env,
+        )
+    };
+    let is_token = |e: &Logged| e.path.starts_with("/token?");
+
+    // A token server that gives anyone a token: the first request is challenged, a token is fetched without
+    // credentials, and every request after that carries it.
+    let proxy = Proxy::start(registry.port, &["bearer::".into()]);
+    let (code, stdout, stderr) = scan(&proxy.host(), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    let entries = proxy.entries();
+    assert_eq!(
+        (entries[0].status, entries[0].auth.as_str()),
+        (401, "-"),
+        "{entries:?}"
+    );
+    let tokens: Vec<&Logged> = entries.iter().filter(|e| is_token(e)).collect();
+    assert_eq!(tokens.len(), 1, "one token for the repository: {entries:?}");
+    assert!(
+        tokens[0]
+            .path
+            .contains("scope=repository%3Aseed%2Fincident%3Apull"),
+        "{tokens:?}"
+    );
+    assert_eq!((tokens[0].status, tokens[0].auth.as_str()), (200, "-"));
+    let registry_requests: Vec<&Logged> = entries
+        .iter()
+        .filter(|e| e.path.starts_with("/v2/seed/incident/"))
+        .skip(1)
+        .collect();
+    assert!(registry_requests.len() >= 4, "{entries:?}");
+    assert!(
+        registry_requests
+            .iter()
+            .all(|e| e.status == 200 && e.auth == "bearer-ok"),
+        "{entries:?}"
+    );
+
+    // A token server that wants the user and password: they come from the Docker config, go to the token
+    // endpoint only (never to the registry's own paths), and the scan gives the local verdict.
+    let proxy = Proxy::start(registry.port, &[format!("bearer:{USER}:{PASSWORD}")]);
+    let host = proxy.host();
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let good = dir.join("good");
+    write_config(
+        &good,
+        &format!(r#"{{"auths":{{"{host}":{{"auth":"{encoded}"}}}}}}"#),
+    );
+    let (code, stdout, stderr) = scan(&host, &[("DOCKER_CONFIG", good.to_str().unwrap())]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    let entries = proxy.entries();
+    let tokens: Vec<&Logged> = entries.iter().filter(|e| is_token(e)).collect();
+    assert_eq!(tokens.len(), 1, "{entries:?}");
+    assert_eq!(
+        (tokens[0].status, tokens[0].auth.as_str()),
+        (200, "basic-ok")
+    );
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.auth.starts_with("basic"))
+            .all(is_token),
+        "the password went elsewhere than the token endpoint: {entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .filter(|e| !is_token(e) && e.status == 200)
+            .all(|e| e.auth == "bearer-ok"),
+        "{entries:?}"
+    );
+
+    // No credentials for it: the token server's 401, and a message that says none were found.
+    proxy.clear();
+    let (code, stdout, stderr) = scan(&host, &[]);
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("HTTP 401 from the token server")
+            && stderr.contains(&format!("no credentials for {host} were found")),
+        "{stderr}"
+    );
+
+    // The wrong password: an authentication error naming where the credentials came from, exit 3, and
+    // neither the password nor its base64 anywhere; it too went only to the token endpoint.
+    proxy.clear();
+    let bad_secret = "Sup3r-S3cret-Value-42";
+    let wrong = dir.join("wrong");
+    write_config(
+        &wrong,
+        &format!(r#"{{"auths":{{"{host}":{{"username":"{USER}","password":"{bad_secret}"}}}}}}"#),
+    );
+    let (code, stdout, stderr) = scan(&host, &[("DOCKER_CONFIG", wrong.to_str().unwrap())]);
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("HTTP 401 from the token server")
+            && stderr.contains(&format!(
+                "the credentials for {host} from auths[{host}] in {}",
+                wrong.join("config.json").display()
+            ))
+            && stderr.contains("were not accepted"),
+        "{stderr}"
+    );
+    let bad_encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{bad_secret}"));
+    for text in [&stdout, &stderr] {
+        assert!(
+            !text.contains(bad_secret) && !text.contains(&bad_encoded),
+            "{text}"
+        );
+    }
+    let entries = proxy.entries();
+    assert!(
+        entries.iter().any(|e| is_token(e) && e.auth == "basic-bad"),
+        "{entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.auth.starts_with("basic"))
+            .all(is_token),
+        "{entries:?}"
+    );
 }
 
 /// Scans one image through a proxy with fault rules; returns (exit code, stdout, stderr, proxy).
