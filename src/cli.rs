@@ -70,6 +70,9 @@ pub struct ImageArgs {
     /// Speak plain HTTP to this registry (host[:port]). Repeatable.
     #[arg(long, value_name = "HOST")]
     pub insecure_registry: Vec<String>,
+    /// Trust the CA certificates in this PEM file for registries, besides the system's. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub registry_ca: Vec<PathBuf>,
     /// For a multi-platform image: the platform to scan, os/arch[/variant] (default: the only one, else linux/amd64).
     #[arg(
         long,
@@ -116,6 +119,10 @@ pub struct ScanArgs {
     /// Speak plain HTTP to this registry (host[:port]), e.g. a local test registry. Repeatable.
     #[arg(long, value_name = "HOST")]
     pub insecure_registry: Vec<String>,
+    /// Trust the CA certificates in this PEM file for registries (a private CA, a self-signed registry),
+    /// besides the system's. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub registry_ca: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Write the report here instead of standard output.
@@ -335,6 +342,7 @@ fn scan(args: ScanArgs) -> ExitCode {
     };
     crate::source::registry::configure(crate::source::registry::RegistryOptions {
         insecure: args.insecure_registry.clone(),
+        ca_files: args.registry_ca.clone(),
         ..Default::default()
     });
     let inputs = match collect_inputs(&args) {
@@ -721,6 +729,7 @@ fn explain(args: &ImageArgs, path: &str) -> ExitCode {
     };
     crate::source::registry::configure(crate::source::registry::RegistryOptions {
         insecure: args.insecure_registry.clone(),
+        ca_files: args.registry_ca.clone(),
         ..Default::default()
     });
     let walk = WalkOptions {

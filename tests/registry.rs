@@ -1,6 +1,7 @@
 //! `docker://` scans against a real registry on loopback (Debian's docker-registry, images pushed with
 //! skopeo): OCI and Docker v2 manifests, a two-platform index, zstd layers, basic auth with credentials from
-//! a Docker config file and from a credential helper, bearer tokens from a token-auth front (the proxy),
+//! a Docker config file and from a credential helper, bearer tokens from a token-auth front (the proxy), TLS
+//! with a self-signed certificate,
 //! faults injected by a proxy (429 with Retry-After, 503, truncated and corrupted blobs), the layer cache,
 //! and the many-image options. See `tests/registry/harness.rs`.
 
@@ -513,6 +514,73 @@ fn bearer_tokens_anonymous_and_with_credentials_from_a_docker_config() {
             .all(is_token),
         "{entries:?}"
     );
+}
+
+#[test]
+fn a_tls_registry_is_trusted_through_registry_ca_or_ssl_cert_file_and_refused_otherwise() {
+    if !tools_present_with("tls", &[("openssl", "version", "openssl")]) {
+        return;
+    }
+    let registry = Registry::start_with_tls();
+    let host = registry.host();
+    // skopeo pushes without checking the certificate (harness: --dest-tls-verify=false).
+    registry.push(&docker_archive(), "seed/incident:1", &["--format", "oci"]);
+    let cert = registry.cert.clone().unwrap();
+    let expected = local_verdict();
+    let input = format!("docker://{host}/seed/incident:1");
+    let args = ["scan", "--format", "json", &input];
+
+    // Not trusted: a certificate error that says so and what to do, exit 3, no report.
+    let (code, stdout, stderr) = nsslint(&args);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(images(&stdout, &stderr).is_empty());
+    assert!(
+        stderr.contains("invalid peer certificate: UnknownIssuer")
+            && stderr.contains(&format!(
+                "the TLS handshake with {host} failed: its certificate is not trusted"
+            ))
+            && stderr.contains("--registry-ca FILE"),
+        "{stderr}"
+    );
+
+    // --registry-ca: trusted besides the system's roots; the verdict is the local one. By name too
+    // (the certificate is for localhost as well).
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--registry-ca",
+        cert.to_str().unwrap(),
+        &input,
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    let by_name = format!("docker://localhost:{}/seed/incident:1", registry.port);
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--registry-ca",
+        cert.to_str().unwrap(),
+        &by_name,
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+
+    // SSL_CERT_FILE: the platform's roots are read from that file instead.
+    let (code, stdout, stderr) = nsslint_env(&args, &[("SSL_CERT_FILE", cert.to_str().unwrap())]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+
+    // A --registry-ca file without a certificate in it is an error that says so.
+    let (code, _, stderr) = nsslint(&[
+        "scan",
+        "--registry-ca",
+        registry.dir.path().join("config.yml").to_str().unwrap(),
+        &input,
+    ]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("no certificate in it"), "{stderr}");
 }
 
 /// Scans one image through a proxy with fault rules; returns (exit code, stdout, stderr, proxy).

@@ -86,7 +86,27 @@ impl RetryPolicy {
 pub struct RegistryOptions {
     /// Registry hosts (`host[:port]`) spoken to over plain HTTP.
     pub insecure: Vec<String>,
+    /// PEM files of CA certificates trusted besides the platform's (`--registry-ca`).
+    pub ca_files: Vec<std::path::PathBuf>,
     pub retry: RetryPolicy,
+}
+
+/// The certificates of `--registry-ca` files.
+fn extra_roots(files: &[std::path::PathBuf]) -> Result<Vec<reqwest::Certificate>, String> {
+    let mut roots = Vec::new();
+    for file in files {
+        let shown = file.display();
+        let pem = std::fs::read(file).map_err(|e| format!("--registry-ca {shown}: {e}"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("--registry-ca {shown}: not PEM certificates: {e}"))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "--registry-ca {shown}: no certificate in it (want PEM: -----BEGIN CERTIFICATE-----)"
+            ));
+        }
+        roots.extend(certs);
+    }
+    Ok(roots)
 }
 
 /// How requests to one repository (or a registry's catalog) are authorized, once a challenge said how.
@@ -172,11 +192,14 @@ impl Session {
             .map_err(|e| format!("cannot start the registry client: {e}"))?;
         let insecure: Vec<String> = options.insecure.iter().map(|h| normalize_host(h)).collect();
         // Certificates are checked against the platform's trust store (rustls-platform-verifier; on Linux the
-        // system's CA bundle, or the file SSL_CERT_FILE names). Redirects (blob storage) are followed, and
-        // reqwest drops the Authorization header when one leads to another host.
+        // system's CA bundle, or only the file SSL_CERT_FILE names) and the --registry-ca certificates.
+        // Redirects (blob storage) are followed, and reqwest drops the Authorization header when one leads
+        // to another host.
+        let roots = extra_roots(&options.ca_files)?;
         let http = runtime
             .block_on(async {
                 reqwest::Client::builder()
+                    .tls_certs_merge(roots)
                     .connect_timeout(Duration::from_secs(30))
                     .read_timeout(Duration::from_secs(120))
                     .user_agent(concat!("nsslint/", env!("CARGO_PKG_VERSION")))
@@ -640,9 +663,13 @@ impl Failure {
             }
             Fault::Transport(e) => {
                 let mut text = error_chain(e);
-                if tls_failure(e) {
+                if certificate_failure(e) {
                     text.push_str(&format!(
-                        "; the TLS handshake with {registry} failed (for a plain-HTTP registry, give --insecure-registry {registry}; for a certificate from a private CA, point SSL_CERT_FILE at a bundle that holds it)"
+                        "; the TLS handshake with {registry} failed: its certificate is not trusted (for a private CA or a self-signed registry, give --registry-ca FILE with the CA's certificate)"
+                    ));
+                } else if tls_failure(e) {
+                    text.push_str(&format!(
+                        "; the TLS handshake with {registry} failed (for a plain-HTTP registry, give --insecure-registry {registry})"
                     ));
                 }
                 text
@@ -673,10 +700,22 @@ impl Failure {
 
 /// A TLS handshake that failed (a plain-HTTP server, an untrusted certificate) fails the same way again.
 fn tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    rustls_error(error).is_some()
+}
+
+/// A certificate the verifier refused (an unknown issuer, a wrong name, expired).
+fn certificate_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    matches!(
+        rustls_error(error),
+        Some(rustls::Error::InvalidCertificate(_))
+    )
+}
+
+fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
-        if e.is::<rustls::Error>() {
-            return true;
+        if let Some(found) = e.downcast_ref::<rustls::Error>() {
+            return Some(found);
         }
         // io::Error's source() skips the error it wraps; look inside it.
         if let Some(inner) = e.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
@@ -685,7 +724,7 @@ fn tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
         }
         current = e.source();
     }
-    false
+    None
 }
 
 /// An error with its causes, one line: reqwest's own message leaves out the cause that matters.
