@@ -354,16 +354,9 @@ impl Session {
             }
             query.append_pair("scope", &target.scope);
         }
-        let same_host = url
-            .host_str()
-            .map(|h| match url.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
-            })
-            .is_some_and(|h| normalize_host(&h) == normalize_host(&target.registry));
         let mut request = self.http.get(url.clone());
         if let RegistryAuth::Basic(user, password) = &target.credential.auth {
-            if url.scheme() == "https" || same_host {
+            if credentials_may_go_to(&url, &target.registry) {
                 request = request.basic_auth(user, Some(password));
             }
         }
@@ -424,6 +417,19 @@ impl Session {
             }
         }
     }
+}
+
+/// Whether a registry's credentials may go to the token server it named: over HTTPS, or on the registry's
+/// own host and port (a plain-HTTP registry serving its own tokens); never in clear text to another host.
+fn credentials_may_go_to(realm: &reqwest::Url, registry: &str) -> bool {
+    let same_host = realm
+        .host_str()
+        .map(|h| match realm.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_string(),
+        })
+        .is_some_and(|h| normalize_host(&h) == normalize_host(registry));
+    realm.scheme() == "https" || same_host
 }
 
 /// A `WWW-Authenticate` challenge, as far as it matters here.
@@ -1485,5 +1491,26 @@ mod tests {
         assert_eq!(page_query(None), "n=100");
         assert_eq!(page_query(Some("team/app")), "n=100&last=team/app");
         assert_eq!(page_query(Some("a b&c")), "n=100&last=a%20b%26c");
+    }
+
+    #[test]
+    fn credentials_go_to_a_token_server_over_https_or_on_the_registry_itself() {
+        let url = |u: &str| reqwest::Url::parse(u).unwrap();
+        assert!(credentials_may_go_to(
+            &url("https://auth.example/token"),
+            "reg.example"
+        ));
+        assert!(credentials_may_go_to(
+            &url("http://127.0.0.1:5000/token"),
+            "127.0.0.1:5000"
+        ));
+        assert!(!credentials_may_go_to(
+            &url("http://127.0.0.1:5001/token"),
+            "127.0.0.1:5000"
+        ));
+        assert!(!credentials_may_go_to(
+            &url("http://auth.example/token"),
+            "reg.example"
+        ));
     }
 }
