@@ -668,6 +668,10 @@ fn faults_give_a_retry_or_a_clear_error_never_a_wrong_verdict() {
         "the default policy's attempts: {:?}",
         proxy.requests()
     );
+    // Each 503 says Retry-After: 1, which is longer than the first backoff (0.5 s): waited for.
+    let manifests = logged(&proxy, "/manifests/");
+    let first_wait = manifests[1].arrived - manifests[0].arrived;
+    assert!(first_wait >= 1.0, "{first_wait:.3} s: {manifests:?}");
 
     // A blob cut off once: resumed, same verdict.
     let (code, stdout, stderr, _) = through_proxy(&registry, &[format!("truncate:1:{layer}")], "1");
