@@ -811,7 +811,7 @@ fn retry_after_is_waited_for_in_seconds_or_as_a_date_and_too_long_a_wait_gives_u
     assert!(images(&stdout, &stderr).is_empty());
     assert!(
         stderr.contains(&format!(
-            "the registry {host} asked to wait 120 s before trying again (Retry-After), more than the 60 s nsslint waits: this image is given up"
+            "the registry {host} asked to wait 120 s before trying again (Retry-After), more than the 60 s nsslint waits, so it gave up without waiting"
         )),
         "{stderr}"
     );

@@ -692,7 +692,7 @@ impl Failure {
         }
         if let Some((asked, cap)) = self.refused_wait {
             text.push_str(&format!(
-                "; the registry {registry} asked to wait {} s before trying again (Retry-After), more than the {} s nsslint waits: this image is given up",
+                "; the registry {registry} asked to wait {} s before trying again (Retry-After), more than the {} s nsslint waits, so it gave up without waiting",
                 asked.as_secs(),
                 cap.as_secs()
             ));
