@@ -428,6 +428,32 @@ fn bearer_tokens_anonymous_and_with_credentials_from_a_docker_config() {
         "{entries:?}"
     );
 
+    // A token refused mid-scan (expired) is fetched again, and the refused request made again with it.
+    let proxy = Proxy::start(
+        registry.port,
+        &["bearer::".into(), "expire:1:/blobs/".into()],
+    );
+    let (code, stdout, stderr) = scan(&proxy.host(), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    let entries = proxy.entries();
+    assert_eq!(
+        entries.iter().filter(|e| is_token(e)).count(),
+        2,
+        "{entries:?}"
+    );
+    let first_blob: Vec<(u16, &str)> = entries
+        .iter()
+        .filter(|e| e.path.contains("/blobs/"))
+        .take(2)
+        .map(|e| (e.status, e.auth.as_str()))
+        .collect();
+    assert_eq!(
+        first_blob,
+        [(401, "bearer-ok"), (200, "bearer-ok")],
+        "{entries:?}"
+    );
+
     // A token server that wants the user and password: they come from the Docker config, go to the token
     // endpoint only (never to the registry's own paths), and the scan gives the local verdict.
     let proxy = Proxy::start(registry.port, &[format!("bearer:{USER}:{PASSWORD}")]);

@@ -17,6 +17,7 @@ SUBSTRING get the fault KIND instead of (or on top of) the upstream answer:
     503       HTTP 503 with Retry-After (default 1), no upstream request
     truncate  the upstream answer's headers (full Content-Length), then half its body, then the connection closes
     corrupt   the upstream answer with one byte of its body changed (same length: a wrong digest)
+    expire    (with bearer:…) HTTP 401 and a new challenge even with a right token, as for an expired one
 
 RETRY_AFTER is the header's value in seconds (429=2), or date+N for an HTTP-date N seconds from the answer
 (429=date+3), or none to send no Retry-After.
@@ -58,11 +59,11 @@ TOKENS = {}  # token -> scope
 PORT = None
 
 
-def fault_for(path):
+def fault_for(path, kinds=("429", "503", "truncate", "corrupt")):
     with LOCK:
         for rule in RULES:
             kind, times, substring, retry_after = rule
-            if substring in path and times != 0:
+            if kind in kinds and substring in path and times != 0:
                 if times > 0:
                     rule[1] -= 1
                 return kind, retry_after
@@ -136,7 +137,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if BEARER and self.path.startswith("/token"):
             self.token(method, arrived, auth)
             return
-        if BEARER and self.path.startswith("/v2/") and auth != "bearer-ok":
+        expired = BEARER and fault_for(self.path, ("expire",))[0] == "expire"
+        if BEARER and self.path.startswith("/v2/") and (auth != "bearer-ok" or expired):
             repository = repository_of(self.path)
             scope = f',scope="repository:{repository}:pull"' if repository else ""
             challenge = f'Bearer realm="http://127.0.0.1:{PORT}/token",service="nsslint-test"{scope}'
