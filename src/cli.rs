@@ -77,6 +77,10 @@ pub struct ReadingArgs {
     /// Speak plain HTTP to this registry (host[:port]), e.g. a local test registry. Repeatable.
     #[arg(long, value_name = "HOST")]
     pub insecure_registry: Vec<String>,
+    /// Trust the CA certificates in this PEM file for registries (a private CA, a self-signed registry),
+    /// besides the system's. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub registry_ca: Vec<PathBuf>,
     /// For a multi-platform image: the platform to scan, os/arch[/variant] (default: the only one, else linux/amd64).
     #[arg(
         long,
@@ -328,6 +332,7 @@ fn scan(args: ScanArgs) -> ExitCode {
     };
     crate::source::registry::configure(crate::source::registry::RegistryOptions {
         insecure: args.reading.insecure_registry.clone(),
+        ca_files: args.reading.registry_ca.clone(),
         ..Default::default()
     });
     let inputs = match collect_inputs(&args) {
@@ -714,6 +719,7 @@ fn explain(args: &ImageArgs, path: &str) -> ExitCode {
     };
     crate::source::registry::configure(crate::source::registry::RegistryOptions {
         insecure: args.reading.insecure_registry.clone(),
+        ca_files: args.reading.registry_ca.clone(),
         ..Default::default()
     });
     let walk = WalkOptions {

@@ -1,7 +1,9 @@
 //! `docker://` scans against a real registry on loopback (Debian's docker-registry, images pushed with
 //! skopeo): OCI and Docker v2 manifests, a two-platform index, zstd layers, basic auth with credentials from
-//! a Docker config file and from a credential helper, faults injected by a proxy (429, truncated and
-//! corrupted blobs), the layer cache, and the many-image options. See `tests/registry/harness.rs`.
+//! a Docker config file and from a credential helper, bearer tokens from a token-auth front (the proxy), TLS
+//! with a self-signed certificate,
+//! faults injected by a proxy (429 with Retry-After, 503, truncated and corrupted blobs), the layer cache,
+//! and the many-image options. See `tests/registry/harness.rs`.
 
 #[path = "registry/harness.rs"]
 mod harness;
@@ -367,6 +369,246 @@ fn basic_auth_from_a_docker_config_and_a_credential_helper() {
     assert!(!stderr.contains(PASSWORD));
 }
 
+#[test]
+fn bearer_tokens_anonymous_and_with_credentials_from_a_docker_config() {
+    if !tools_present("bearer") {
+        return;
+    }
+    let registry = Registry::start();
+    registry.push(&docker_archive(), "seed/incident:1", &["--format", "oci"]);
+    let expected = local_verdict();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let scan = |host: &str, env: &[(&str, &str)]| {
+        nsslint_env(
+            &[
+                "scan",
+                "--format",
+                "json",
+                "--insecure-registry",
+                host,
+                &format!("docker://{host}/seed/incident:1"),
+            ],
+            env,
+        )
+    };
+    let is_token = |e: &Logged| e.path.starts_with("/token?");
+
+    // A token server that gives anyone a token: the first request is challenged, a token is fetched without
+    // credentials, and every request after that carries it.
+    let proxy = Proxy::start(registry.port, &["bearer::".into()]);
+    let (code, stdout, stderr) = scan(&proxy.host(), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    let entries = proxy.entries();
+    assert_eq!(
+        (entries[0].status, entries[0].auth.as_str()),
+        (401, "-"),
+        "{entries:?}"
+    );
+    let tokens: Vec<&Logged> = entries.iter().filter(|e| is_token(e)).collect();
+    assert_eq!(tokens.len(), 1, "one token for the repository: {entries:?}");
+    assert!(
+        tokens[0]
+            .path
+            .contains("scope=repository%3Aseed%2Fincident%3Apull"),
+        "{tokens:?}"
+    );
+    assert_eq!((tokens[0].status, tokens[0].auth.as_str()), (200, "-"));
+    let registry_requests: Vec<&Logged> = entries
+        .iter()
+        .filter(|e| e.path.starts_with("/v2/seed/incident/"))
+        .skip(1)
+        .collect();
+    assert!(registry_requests.len() >= 4, "{entries:?}");
+    assert!(
+        registry_requests
+            .iter()
+            .all(|e| e.status == 200 && e.auth == "bearer-ok"),
+        "{entries:?}"
+    );
+
+    // A token refused mid-scan (expired) is fetched again, and the refused request made again with it.
+    let proxy = Proxy::start(
+        registry.port,
+        &["bearer::".into(), "expire:1:/blobs/".into()],
+    );
+    let (code, stdout, stderr) = scan(&proxy.host(), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    let entries = proxy.entries();
+    assert_eq!(
+        entries.iter().filter(|e| is_token(e)).count(),
+        2,
+        "{entries:?}"
+    );
+    let first_blob: Vec<(u16, &str)> = entries
+        .iter()
+        .filter(|e| e.path.contains("/blobs/"))
+        .take(2)
+        .map(|e| (e.status, e.auth.as_str()))
+        .collect();
+    assert_eq!(
+        first_blob,
+        [(401, "bearer-ok"), (200, "bearer-ok")],
+        "{entries:?}"
+    );
+
+    // A token server that wants the user and password: they come from the Docker config, go to the token
+    // endpoint only (never to the registry's own paths), and the scan gives the local verdict.
+    let proxy = Proxy::start(registry.port, &[format!("bearer:{USER}:{PASSWORD}")]);
+    let host = proxy.host();
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    let good = dir.join("good");
+    write_config(
+        &good,
+        &format!(r#"{{"auths":{{"{host}":{{"auth":"{encoded}"}}}}}}"#),
+    );
+    let (code, stdout, stderr) = scan(&host, &[("DOCKER_CONFIG", good.to_str().unwrap())]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    let entries = proxy.entries();
+    let tokens: Vec<&Logged> = entries.iter().filter(|e| is_token(e)).collect();
+    assert_eq!(tokens.len(), 1, "{entries:?}");
+    assert_eq!(
+        (tokens[0].status, tokens[0].auth.as_str()),
+        (200, "basic-ok")
+    );
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.auth.starts_with("basic"))
+            .all(is_token),
+        "the password went elsewhere than the token endpoint: {entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .filter(|e| !is_token(e) && e.status == 200)
+            .all(|e| e.auth == "bearer-ok"),
+        "{entries:?}"
+    );
+
+    // No credentials for it: the token server's 401, and a message that says none were found.
+    proxy.clear();
+    let (code, stdout, stderr) = scan(&host, &[]);
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("HTTP 401 from the token server")
+            && stderr.contains(&format!("no credentials for {host} were found")),
+        "{stderr}"
+    );
+
+    // The wrong password: an authentication error naming where the credentials came from, exit 3, and
+    // neither the password nor its base64 anywhere; it too went only to the token endpoint.
+    proxy.clear();
+    let bad_secret = "Sup3r-S3cret-Value-42";
+    let wrong = dir.join("wrong");
+    write_config(
+        &wrong,
+        &format!(r#"{{"auths":{{"{host}":{{"username":"{USER}","password":"{bad_secret}"}}}}}}"#),
+    );
+    let (code, stdout, stderr) = scan(&host, &[("DOCKER_CONFIG", wrong.to_str().unwrap())]);
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("HTTP 401 from the token server")
+            && stderr.contains(&format!(
+                "the credentials for {host} from auths[{host}] in {}",
+                wrong.join("config.json").display()
+            ))
+            && stderr.contains("were not accepted"),
+        "{stderr}"
+    );
+    let bad_encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{bad_secret}"));
+    for text in [&stdout, &stderr] {
+        assert!(
+            !text.contains(bad_secret) && !text.contains(&bad_encoded),
+            "{text}"
+        );
+    }
+    let entries = proxy.entries();
+    assert!(
+        entries.iter().any(|e| is_token(e) && e.auth == "basic-bad"),
+        "{entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.auth.starts_with("basic"))
+            .all(is_token),
+        "{entries:?}"
+    );
+}
+
+#[test]
+fn a_tls_registry_is_trusted_through_registry_ca_or_ssl_cert_file_and_refused_otherwise() {
+    if !tools_present_with("tls", &[("openssl", "version", "openssl")]) {
+        return;
+    }
+    let registry = Registry::start_with_tls();
+    let host = registry.host();
+    // skopeo pushes without checking the certificate (harness: --dest-tls-verify=false).
+    registry.push(&docker_archive(), "seed/incident:1", &["--format", "oci"]);
+    let cert = registry.cert.clone().unwrap();
+    let expected = local_verdict();
+    let input = format!("docker://{host}/seed/incident:1");
+    let args = ["scan", "--format", "json", &input];
+
+    // Not trusted: a certificate error that says so and what to do, exit 3, no report.
+    let (code, stdout, stderr) = nsslint(&args);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(images(&stdout, &stderr).is_empty());
+    assert!(
+        stderr.contains("invalid peer certificate: UnknownIssuer")
+            && stderr.contains(&format!(
+                "the TLS handshake with {host} failed: its certificate is not trusted"
+            ))
+            && stderr.contains("--registry-ca FILE"),
+        "{stderr}"
+    );
+
+    // --registry-ca: trusted besides the system's roots; the verdict is the local one. By name too
+    // (the certificate is for localhost as well).
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--registry-ca",
+        cert.to_str().unwrap(),
+        &input,
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    let by_name = format!("docker://localhost:{}/seed/incident:1", registry.port);
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--registry-ca",
+        cert.to_str().unwrap(),
+        &by_name,
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+
+    // SSL_CERT_FILE: the platform's roots are read from that file instead.
+    let (code, stdout, stderr) = nsslint_env(&args, &[("SSL_CERT_FILE", cert.to_str().unwrap())]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+
+    // A --registry-ca file without a certificate in it is an error that says so.
+    let (code, _, stderr) = nsslint(&[
+        "scan",
+        "--registry-ca",
+        registry.dir.path().join("config.yml").to_str().unwrap(),
+        &input,
+    ]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("no certificate in it"), "{stderr}");
+}
+
 /// Scans one image through a proxy with fault rules; returns (exit code, stdout, stderr, proxy).
 fn through_proxy(registry: &Registry, rules: &[String], tag: &str) -> (i32, String, String, Proxy) {
     let proxy = Proxy::start(registry.port, rules);
@@ -452,6 +694,10 @@ fn faults_give_a_retry_or_a_clear_error_never_a_wrong_verdict() {
         "the default policy's attempts: {:?}",
         proxy.requests()
     );
+    // Each 503 says Retry-After: 1, which is longer than the first backoff (0.5 s): waited for.
+    let manifests = logged(&proxy, "/manifests/");
+    let first_wait = manifests[1].arrived - manifests[0].arrived;
+    assert!(first_wait >= 1.0, "{first_wait:.3} s: {manifests:?}");
 
     // A blob cut off once: resumed, same verdict.
     let (code, stdout, stderr, _) = through_proxy(&registry, &[format!("truncate:1:{layer}")], "1");
@@ -498,6 +744,104 @@ fn faults_give_a_retry_or_a_clear_error_never_a_wrong_verdict() {
     ]);
     assert_eq!(code, 3);
     assert!(stderr.to_lowercase().contains("digest"), "{stderr}");
+}
+
+/// The requests through the proxy whose path contains `needle`, in order.
+fn logged(proxy: &Proxy, needle: &str) -> Vec<Logged> {
+    proxy
+        .entries()
+        .into_iter()
+        .filter(|e| e.path.contains(needle))
+        .collect()
+}
+
+/// A 429 answered first, then the same request again, at least `wait` seconds later, answered 200.
+fn assert_retried_after(requests: &[Logged], wait: f64) {
+    assert!(requests.len() >= 2, "{requests:?}");
+    let (refused, retried) = (&requests[0], &requests[1]);
+    assert_eq!(
+        (refused.status, retried.status, &refused.path),
+        (429, 200, &retried.path),
+        "{requests:?}"
+    );
+    let waited = retried.arrived - refused.arrived;
+    assert!(
+        waited >= wait,
+        "{}: retried {waited:.3} s after the 429, want >= {wait} s",
+        refused.path
+    );
+}
+
+#[test]
+fn retry_after_is_waited_for_in_seconds_or_as_a_date_and_too_long_a_wait_gives_up() {
+    if !tools_present("retry-after") {
+        return;
+    }
+    let registry = Registry::start();
+    registry.push(&docker_archive(), "seed/incident:1", &["--format", "oci"]);
+    let expected = local_verdict();
+    let layer = biggest_layer(&registry, "1");
+
+    // One 429 each for the tags list, the manifest and the first blob (the config) with Retry-After: 2, and
+    // for the layer with an HTTP-date 3 s ahead (whole seconds: 2 s and more by the time it is read). The
+    // backoff alone would retry after 0.5 s.
+    let proxy = Proxy::start(
+        registry.port,
+        &[
+            "429=2:1:/tags/list".into(),
+            "429=2:1:/manifests/".into(),
+            "429=2:1:/blobs/".into(),
+            format!("429=date+3:1:{layer}"),
+        ],
+    );
+    let host = proxy.host();
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--insecure-registry",
+        &host,
+        "--repository",
+        &format!("{host}/seed/incident"),
+        "--all-tags",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let found = images(&stdout, &stderr);
+    assert_eq!(found.len(), 1);
+    assert_eq!(verdict(&found[0]), expected);
+    assert_retried_after(&logged(&proxy, "/tags/list"), 2.0);
+    assert_retried_after(&logged(&proxy, "/manifests/"), 2.0);
+    let blobs = logged(&proxy, "/blobs/");
+    let config: Vec<Logged> = blobs
+        .iter()
+        .filter(|e| e.path == blobs[0].path)
+        .cloned()
+        .collect();
+    assert!(!config[0].path.contains(&layer));
+    assert_retried_after(&config, 2.0);
+    assert_retried_after(&logged(&proxy, &layer), 2.0);
+
+    // A wait over the cap (60 s) is not waited for: the image is given up at once, with the registry and the
+    // wait asked for named, and the request is not made again.
+    let proxy = Proxy::start(registry.port, &["429=120:-1:/manifests/".into()]);
+    let host = proxy.host();
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--insecure-registry",
+        &host,
+        &format!("docker://{host}/seed/incident:1"),
+    ]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(images(&stdout, &stderr).is_empty());
+    assert!(
+        stderr.contains(&format!(
+            "the registry {host} asked to wait 120 s before trying again (Retry-After), more than the 60 s nsslint waits, so it gave up without waiting"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(logged(&proxy, "/manifests/").len(), 1);
 }
 
 fn shared_base_image(top: &str) -> ImageSpec {

@@ -316,6 +316,9 @@ fn known_layer_media_type(media_type: &str) -> bool {
         || media_type.starts_with("application/vnd.docker.image.rootfs.")
 }
 
+/// The most stored bytes read past a failed walk to check the blob's digest.
+const DRAIN_LIMIT: u64 = 256 << 20;
+
 pub fn scan_layer(
     image: &Image,
     layer: &Layer,
@@ -368,12 +371,34 @@ fn scan_layer_with(
             hash_tar,
             budget,
         );
+        // A walk that failed on a blob whose digest is known reads the rest of it (stored bytes only, when at
+        // most DRAIN_LIMIT are left), so that a blob that is not what its digest promises is reported as
+        // such: bytes damaged on the way (a registry download is hashed only here) break the decompression
+        // before the end, where the digest would have told.
+        let left = expected
+            .blob_size
+            .map_or(u64::MAX, |size| size.saturating_sub(stored.count));
+        let drained = result.is_err() && hash_blob && left <= DRAIN_LIMIT && stored.drain().is_ok();
         // Whatever happened, the producer stops once the stream is gone.
         drop(stored);
         let summary = match producer.join() {
             Ok(summary) => summary,
             Err(panic) => std::panic::resume_unwind(panic),
         };
+        if let (true, Err(walk), Some(want), Some(got)) =
+            (drained, &result, &expected.blob_digest, &summary.digest)
+        {
+            if want != got {
+                return Err(ImageError::new(
+                    &image.input,
+                    image.layer_part(layer),
+                    format!(
+                        "digest mismatch: the manifest says {want}, the blob hashes to {got} (the walk stopped at: {})",
+                        walk.what
+                    ),
+                ));
+            }
+        }
         let (mut scan, tar_digest) = result?;
         if scan.compression.is_none() {
             // Not walked (unsupported compression): nothing was checked, as nothing was read.

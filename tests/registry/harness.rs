@@ -14,23 +14,32 @@ pub const REGISTRY_BIN: &str = "/usr/bin/docker-registry";
 
 /// Whether the registry tools are here; prints SKIPPED (or fails in CI) when not.
 pub fn tools_present(test: &str) -> bool {
-    let missing: Vec<&str> = [(REGISTRY_BIN, "docker-registry"), ("skopeo", "skopeo")]
-        .into_iter()
-        .filter(|(bin, _)| {
-            !Command::new(bin)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-        .map(|(_, package)| package)
-        .collect();
+    tools_present_with(test, &[])
+}
+
+/// As [`tools_present`], with more (program, its version argument, Debian package).
+pub fn tools_present_with(test: &str, more: &[(&str, &str, &str)]) -> bool {
+    let missing: Vec<&str> = [
+        (REGISTRY_BIN, "--version", "docker-registry"),
+        ("skopeo", "--version", "skopeo"),
+    ]
+    .into_iter()
+    .chain(more.iter().copied())
+    .filter(|(bin, version, _)| {
+        !Command::new(bin)
+            .arg(version)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+    .map(|(_, _, package)| package)
+    .collect();
     if missing.is_empty() {
         return true;
     }
     let message = format!(
-        "registry test {test}: {} not installed (apt-get install docker-registry skopeo apache2-utils)",
+        "registry test {test}: {} not installed (apt-get install docker-registry skopeo apache2-utils openssl)",
         missing.join(", ")
     );
     if std::env::var_os("CI").is_some() {
@@ -68,20 +77,58 @@ pub struct Registry {
     pub dir: tempfile::TempDir,
     /// `user:password` when the registry wants basic auth.
     pub creds: Option<String>,
+    /// The self-signed certificate (PEM) when the registry speaks TLS.
+    pub cert: Option<PathBuf>,
 }
 
 impl Registry {
     pub fn start() -> Registry {
-        Self::start_with(None)
+        Self::start_with(None, false)
     }
 
     /// With basic auth from an htpasswd file (bcrypt, as distribution wants it).
     pub fn start_with_auth(user: &str, password: &str) -> Registry {
-        Self::start_with(Some((user, password)))
+        Self::start_with(Some((user, password)), false)
     }
 
-    fn start_with(auth: Option<(&str, &str)>) -> Registry {
+    /// Speaking TLS only, with a self-signed certificate for 127.0.0.1 and localhost made by `openssl`.
+    pub fn start_with_tls() -> Registry {
+        Self::start_with(None, true)
+    }
+
+    fn start_with(auth: Option<(&str, &str)>, tls: bool) -> Registry {
         let dir = tempfile::tempdir().unwrap();
+        let mut tls_section = String::new();
+        let mut cert = None;
+        if tls {
+            let (key_path, cert_path) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+            // Not a CA (rustls refuses a CA certificate as a server's), and a subject of its own: a system
+            // store may hold another self-signed "CN=localhost" (Debian's snakeoil certificate).
+            let output = Command::new("openssl")
+                .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+                .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+                .args(["-subj", "/CN=nsslint test registry"])
+                .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+                .args(["-addext", "extendedKeyUsage=serverAuth"])
+                .arg("-keyout")
+                .arg(&key_path)
+                .arg("-out")
+                .arg(&cert_path)
+                .output()
+                .expect("openssl is installed");
+            assert!(
+                output.status.success(),
+                "openssl req: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            tls_section = format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert_path.display(),
+                key_path.display()
+            );
+            cert = Some(cert_path);
+        }
         let mut auth_section = String::new();
         if let Some((user, password)) = auth {
             let htpasswd = dir.path().join("htpasswd");
@@ -95,7 +142,7 @@ impl Registry {
         for _ in 0..5 {
             let port = free_port();
             let config = format!(
-                "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth_section}",
+                "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{tls_section}{auth_section}",
                 dir.path().join("storage").display()
             );
             let config_path = dir.path().join("config.yml");
@@ -114,6 +161,7 @@ impl Registry {
                 if let Ok(Some(_)) = child.try_wait() {
                     break; // exited: the port was taken; try another
                 }
+                // A TLS port answers a plain-HTTP request with 400: up all the same.
                 if http_status(port, "/v2/").is_some() {
                     up = true;
                     break;
@@ -126,6 +174,7 @@ impl Registry {
                     port,
                     dir,
                     creds: auth.map(|(u, p)| format!("{u}:{p}")),
+                    cert,
                 };
             }
             let _ = child.kill();
@@ -183,6 +232,18 @@ fn htpasswd_line(user: &str, password: &str) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_string() + "\n"
 }
 
+/// One request as the proxy logged it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// When it came in, Unix seconds.
+    pub arrived: f64,
+    /// `-`, `basic`, `basic-ok`, `basic-bad`, `bearer-ok`, `bearer-bad` or `other`.
+    pub auth: String,
+}
+
 /// `proxy.py` in front of a registry.
 pub struct Proxy {
     child: Child,
@@ -192,7 +253,7 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Rules as `proxy.py` takes them: `KIND:TIMES:SUBSTRING`.
+    /// Rules as `proxy.py` takes them: `KIND[=RETRY_AFTER]:TIMES:SUBSTRING`, or `bearer:USER:PASSWORD`.
     pub fn start(upstream: u16, rules: &[String]) -> Proxy {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("requests.log");
@@ -241,6 +302,29 @@ impl Proxy {
                 ))
             })
             .collect()
+    }
+
+    /// Logged requests with when each came in and what authorization it carried (see proxy.py).
+    /// Logged requests in the order they arrived. (The log is written as each is answered, by the proxy's
+    /// thread for it: under load a quick answer to a later request can be written first.)
+    pub fn entries(&self) -> Vec<Logged> {
+        let text = std::fs::read_to_string(&self.log).unwrap();
+        let mut entries: Vec<Logged> = text
+            .lines()
+            .map(|l| {
+                let parts: Vec<&str> = l.split(' ').collect();
+                assert_eq!(parts.len(), 6, "a proxy log line: {l}");
+                Logged {
+                    method: parts[0].to_string(),
+                    path: parts[1].to_string(),
+                    status: parts[2].parse().unwrap(),
+                    arrived: parts[4].parse().unwrap(),
+                    auth: parts[5].to_string(),
+                }
+            })
+            .collect();
+        entries.sort_by(|a, b| a.arrived.total_cmp(&b.arrived));
+        entries
     }
 
     /// GETs of blobs, by digest.
