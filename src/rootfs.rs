@@ -362,15 +362,30 @@ impl<'a> Rootfs<'a> {
         } else {
             format!("{real}/")
         };
-        self.nodes
-            .range::<str, _>((
-                std::ops::Bound::Included(start.as_str()),
+        // Children only, stepping over each child directory's descendants in one jump (they are the keys
+        // from `dir/child/` up to `dir/child0`, '0' being the byte after '/'), not one key at a time: a
+        // `usr/lib` holds most of an image.
+        let mut children = Vec::new();
+        let mut from = start.clone();
+        'seek: loop {
+            for (key, node) in self.nodes.range::<str, _>((
+                std::ops::Bound::Included(from.as_str()),
                 std::ops::Bound::Unbounded,
-            ))
-            .take_while(|(k, _)| k.starts_with(&start))
-            .filter(|(k, _)| !k[start.len()..].contains('/'))
-            .map(|(k, n)| (k[start.len()..].to_string(), *n))
-            .collect()
+            )) {
+                let Some(rest) = key.strip_prefix(start.as_str()) else {
+                    break 'seek;
+                };
+                match rest.split_once('/') {
+                    None => children.push((rest.to_string(), *node)),
+                    Some((name, _)) => {
+                        from = format!("{start}{name}0");
+                        continue 'seek;
+                    }
+                }
+            }
+            break;
+        }
+        children
     }
 
     pub fn len(&self) -> usize {
@@ -379,5 +394,59 @@ impl<'a> Rootfs<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walk::index::LayerIndex;
+
+    fn layer(entries: &[(EntryKind, &str, &str)]) -> LayerScan {
+        let mut index = LayerIndex::default();
+        for (kind, path, link) in entries {
+            index.push(*kind, path, link, 0, 0o644);
+        }
+        LayerScan {
+            layer: 0,
+            index,
+            observations: Vec::new(),
+            compression: None,
+            stored_bytes: 0,
+            tar_bytes: 0,
+            not_walked: None,
+        }
+    }
+
+    #[test]
+    fn a_listing_has_the_children_only_whatever_sorts_between_them() {
+        use EntryKind::*;
+        // '-' and '.' sort before '/', so `a-b` and `a.txt` come between `a` and `a/x`; `b0` right after
+        // everything below `b/`.
+        let scans = [layer(&[
+            (Dir, "d", ""),
+            (Dir, "d/a", ""),
+            (File, "d/a/x", ""),
+            (Dir, "d/a/y", ""),
+            (File, "d/a/y/z", ""),
+            (File, "d/a-b", ""),
+            (File, "d/a.txt", ""),
+            (Dir, "d/b", ""),
+            (File, "d/b/c", ""),
+            (File, "d/b0", ""),
+            (Symlink, "d/l", "a"),
+            (File, "d0", ""),
+            (File, "e/f", ""),
+        ])];
+        let fs = Rootfs::merge(&scans);
+        let names = |dir: &str| -> Vec<String> {
+            fs.list_dir(dir).into_iter().map(|(name, _)| name).collect()
+        };
+        assert_eq!(names("d"), ["a", "a-b", "a.txt", "b", "b0", "l"]);
+        assert_eq!(names("d/a"), ["x", "y"]);
+        assert_eq!(names("d/l"), ["x", "y"]); // through the symlink
+        assert_eq!(names(""), ["d", "d0"]); // (`e` is no entry: only `e/f` is)
+        assert!(names("d/a/x").is_empty());
+        assert!(names("missing").is_empty());
     }
 }

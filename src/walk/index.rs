@@ -141,7 +141,6 @@ impl LayerIndex {
                 return None;
             }
             // Only what a walk records: clean paths (and clean hard link targets), which the merge relies on.
-            let is_clean = |text: &str| clean_path(text) == text;
             if !is_clean(&names[path.clone()])
                 || (kind == EntryKind::Hardlink && !is_clean(&names[link.clone()]))
             {
@@ -161,6 +160,30 @@ impl LayerIndex {
             entries,
         })
     }
+}
+
+/// Whether [`clean_path`] would leave this path as it is (without building the cleaned path).
+pub fn is_clean(path: &str) -> bool {
+    if path.is_empty() {
+        return true;
+    }
+    // One pass over the bytes (the layer cache checks every path it reads back).
+    let mut part = 0usize; // bytes of the current part so far
+    let mut dots = 0usize; // of which dots, while only dots
+    for &byte in path.as_bytes() {
+        if byte == b'/' {
+            if part == 0 || part == dots && dots <= 2 {
+                return false;
+            }
+            (part, dots) = (0, 0);
+        } else {
+            if byte == b'.' && dots == part {
+                dots += 1;
+            }
+            part += 1;
+        }
+    }
+    !(part == 0 || part == dots && dots <= 2)
 }
 
 /// Whether a path from a layer climbs above the root (`../../etc/x`, `a/../../x`): runtimes disagree on such
@@ -245,6 +268,27 @@ mod tests {
         let mut count = bytes.clone();
         count[..8].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(LayerIndex::decode(&count).is_none());
+    }
+
+    #[test]
+    fn a_clean_path_is_one_cleaning_leaves_alone() {
+        for path in [
+            "",
+            "usr",
+            "usr/bin/app",
+            "a/.b",
+            "a..",
+            "/usr",
+            "usr/",
+            "a//b",
+            "./a",
+            "a/./b",
+            "a/..",
+            "..",
+            ".",
+        ] {
+            assert_eq!(is_clean(path), clean_path(path) == path, "{path:?}");
+        }
     }
 
     #[test]
