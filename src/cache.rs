@@ -183,8 +183,8 @@ impl LayerCache {
             return Ok(());
         };
         let path = self.path(hex);
-        let packed = zstd::stream::encode_all(encode_entry(scan)?.as_slice(), 3)
-            .map_err(|e| e.to_string())?;
+        // In one call, so that the frame records its decompressed size: reading it back is then one allocation.
+        let packed = zstd::bulk::compress(&encode_entry(scan)?, 3).map_err(|e| e.to_string())?;
         let mut temp = tempfile_in(&self.dir)?;
         temp.1
             .write_all(&packed)
@@ -241,14 +241,14 @@ pub fn encode_entry(scan: &LayerScan) -> Result<Vec<u8>, String> {
 
 /// What [`encode_entry`] wrote, or `None` when it is not that (a cache directory may be shared, so an entry
 /// is read as untrusted input: the fuzz target `cache_entry` feeds this).
-pub fn decode_entry(bytes: &[u8]) -> Option<LayerScan> {
+pub fn decode_entry(bytes: Vec<u8>) -> Option<LayerScan> {
     if bytes.get(..4)? != MAGIC || bytes.get(4..8)? != FORMAT.to_le_bytes() {
         return None;
     }
     let json_len = usize::try_from(u64::from_le_bytes(bytes.get(8..16)?.try_into().ok()?)).ok()?;
     let json_end = json_len.checked_add(16)?;
     let stored: StoredScan = serde_json::from_slice(bytes.get(16..json_end)?).ok()?;
-    let index = LayerIndex::decode(&bytes[json_end..])?;
+    let index = LayerIndex::decode(bytes, json_end)?;
     stored.into_scan(index)
 }
 
@@ -288,18 +288,16 @@ impl StoredScan {
 }
 
 fn read(path: &Path) -> Option<LayerScan> {
-    let file = std::fs::File::open(path).ok()?;
-    if file.metadata().ok()?.len() > MAX_ENTRY {
+    if std::fs::metadata(path).ok()?.len() > MAX_ENTRY {
         return None;
     }
-    let mut decoder = zstd::stream::read::Decoder::new(file).ok()?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(&mut decoder, 4 * MAX_ENTRY),
-        &mut bytes,
-    )
-    .ok()?;
-    decode_entry(&bytes)
+    let packed = std::fs::read(path).ok()?;
+    // Entries record their size (see `put`); one that does not is not ours.
+    let size = zstd::zstd_safe::get_frame_content_size(&packed).ok()??;
+    if size > 4 * MAX_ENTRY {
+        return None;
+    }
+    decode_entry(zstd::bulk::decompress(&packed, usize::try_from(size).ok()?).ok()?)
 }
 
 /// A new file in `dir` with a name no other process uses (pid, time and a counter).

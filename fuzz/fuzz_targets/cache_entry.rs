@@ -9,11 +9,11 @@ use nsslint::cache::{decode_entry, encode_entry};
 use nsslint::rootfs::Rootfs;
 
 fuzz_target!(|data: &[u8]| {
-    let Some(scan) = decode_entry(data) else {
+    let Some(scan) = decode_entry(data.to_vec()) else {
         return;
     };
     let once = encode_entry(&scan).expect("a decoded entry encodes");
-    let again = decode_entry(&once).expect("an encoded entry decodes");
+    let again = decode_entry(once.clone()).expect("an encoded entry decodes");
     assert_eq!(
         encode_entry(&again).expect("encodes"),
         once,

@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         scan.layer = i;
         // What the layer cache stores of a walk reads back as the same walk.
         let entry = nsslint::cache::encode_entry(scan).expect("a walk encodes");
-        let back = nsslint::cache::decode_entry(&entry).expect("a walk's entry decodes");
+        let back = nsslint::cache::decode_entry(entry.clone()).expect("a walk's entry decodes");
         assert_eq!(nsslint::cache::encode_entry(&back).unwrap(), entry);
     }
     let fs = Rootfs::merge(&scans);

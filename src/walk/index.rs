@@ -121,11 +121,14 @@ impl LayerIndex {
 
     /// Reads what [`LayerIndex::encode`] wrote; `None` for anything else (a damaged cache entry is walked
     /// again, never trusted): lengths must add up to the names exactly, on character boundaries.
-    pub fn decode(bytes: &[u8]) -> Option<LayerIndex> {
-        let count = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+    /// The index starts at `start`; the names are moved to the front of `bytes`, which becomes the index's
+    /// string (no second copy of them).
+    pub fn decode(mut bytes: Vec<u8>, start: usize) -> Option<LayerIndex> {
+        let encoded = bytes.get(start..)?;
+        let count = usize::try_from(u64::from_le_bytes(encoded.get(..8)?.try_into().ok()?)).ok()?;
         let table_end = count.checked_mul(ENCODED_ENTRY)?.checked_add(8)?;
-        let table = bytes.get(8..table_end)?;
-        let names = std::str::from_utf8(&bytes[table_end..]).ok()?;
+        let table = encoded.get(8..table_end)?;
+        let names = std::str::from_utf8(&encoded[table_end..]).ok()?;
         let mut entries = Vec::with_capacity(count);
         let mut at = 0usize;
         for record in table.chunks_exact(ENCODED_ENTRY) {
@@ -155,10 +158,12 @@ impl LayerIndex {
                 mode: u32::from_le_bytes(record[17..21].try_into().ok()?),
             });
         }
-        (at == names.len()).then(|| LayerIndex {
-            names: names.to_string(),
-            entries,
-        })
+        if at != names.len() {
+            return None;
+        }
+        bytes.drain(..start + table_end);
+        let names = String::from_utf8(bytes).ok()?; // (checked above; no second check is skipped unsafely)
+        Some(LayerIndex { names, entries })
     }
 }
 
@@ -241,7 +246,7 @@ mod tests {
         index.push(EntryKind::Problem, "", "layer: something odd", 0, 0);
         let mut bytes = Vec::new();
         index.encode(&mut bytes);
-        let back = LayerIndex::decode(&bytes).expect("decodes");
+        let back = LayerIndex::decode(bytes.clone(), 0).expect("decodes");
         assert_eq!(back.len(), 4);
         for id in 0..4 {
             assert_eq!(back.path(id), index.path(id));
@@ -255,19 +260,19 @@ mod tests {
         unclean.push(EntryKind::File, "usr//bin", "", 0, 0);
         let mut unclean_bytes = Vec::new();
         unclean.encode(&mut unclean_bytes);
-        assert!(LayerIndex::decode(&unclean_bytes).is_none());
+        assert!(LayerIndex::decode(unclean_bytes, 0).is_none());
         // One name byte short, one too many, a length splitting 'é', an unknown kind, a huge count.
-        assert!(LayerIndex::decode(&bytes[..bytes.len() - 1]).is_none());
-        assert!(LayerIndex::decode(&[bytes.as_slice(), b"x"].concat()).is_none());
+        assert!(LayerIndex::decode(bytes[..bytes.len() - 1].to_vec(), 0).is_none());
+        assert!(LayerIndex::decode([bytes.as_slice(), b"x"].concat(), 0).is_none());
         let mut split = bytes.clone();
         split[8 + 2 * ENCODED_ENTRY + 1] = 10; // "usr/bin/h" + the first byte of 'é'
-        assert!(LayerIndex::decode(&split).is_none());
+        assert!(LayerIndex::decode(split, 0).is_none());
         let mut kind = bytes.clone();
         kind[8] = 8;
-        assert!(LayerIndex::decode(&kind).is_none());
+        assert!(LayerIndex::decode(kind, 0).is_none());
         let mut count = bytes.clone();
         count[..8].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(LayerIndex::decode(&count).is_none());
+        assert!(LayerIndex::decode(count, 0).is_none());
     }
 
     #[test]
