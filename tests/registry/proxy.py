@@ -5,7 +5,8 @@
 
 It listens on 127.0.0.1 at a free port, prints that port on its first line of output, and forwards every
 request to 127.0.0.1:UPSTREAM_PORT. Each request is logged to LOG_FILE as
-"METHOD PATH STATUS BYTES ARRIVED AUTH" once it is answered: ARRIVED is when the request came in (Unix
+"METHOD PATH STATUS BYTES ARRIVED AUTH" just before its answer is sent (so a client holding its answer finds
+it logged; a test reads the log as soon as nsslint exits): ARRIVED is when the request came in (Unix
 seconds, microsecond resolution), AUTH what its Authorization header held (never the secret): "-", "basic-ok"
 or "basic-bad" (against the configured user and password), "basic" (none configured), "bearer-ok" or
 "bearer-bad" (a token this proxy issued for the path's repository, or not), or "other".
@@ -115,9 +116,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        log(method, self.path, status, 0, arrived, auth)
         if method != "HEAD":
             self.wfile.write(body)
-        log(method, self.path, status, 0, arrived, auth)
 
     def token(self, method, arrived, auth):
         query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
@@ -177,15 +178,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log(method, self.path, response.status, 0, arrived, auth)
             return
         if fault == "truncate" and len(data) > 1:
+            log(method, self.path, response.status, len(data) // 2, arrived, auth)
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             self.close_connection = True
-            log(method, self.path, response.status, len(data) // 2, arrived, auth)
             return
         if fault == "corrupt" and data:
             data = bytes([data[0] ^ 0x01]) + data[1:] if len(data) < 64 else data[:-40] + bytes([data[-40] ^ 0x01]) + data[-39:]
-        self.wfile.write(data)
         log(method, self.path, response.status, len(data), arrived, auth)
+        self.wfile.write(data)
 
     def do_GET(self):
         self.forward("GET")
