@@ -24,6 +24,69 @@ fn docker_archive() -> String {
     format!("docker-archive:{}", seed::SEED_IMAGE)
 }
 
+/// An OCI layout holding an artifact (a Helm chart's media types): a config blob `{}` and one layer.
+fn write_chart_layout(dir: &Path) -> String {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let hex = support::sha256(bytes);
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        format!("sha256:{hex}")
+    };
+    let config = put(b"{}");
+    let content = put(b"x");
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.cncf.helm.config.v1+json","digest":"{config}","size":2}},"layers":[{{"mediaType":"application/vnd.cncf.helm.chart.content.v1.tar+gzip","digest":"{content}","size":1}}]}}"#
+    );
+    let manifest_digest = put(manifest.as_bytes());
+    std::fs::write(
+        dir.join("index.json"),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"1.0"}}}}]}}"#,
+            manifest.len()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    manifest_digest
+}
+
+#[test]
+fn an_artifact_in_the_registry_is_refused_by_name_and_the_other_images_are_scanned() {
+    if !tools_present("artifact") {
+        return;
+    }
+    let registry = Registry::start();
+    let host = registry.host();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write_chart_layout(dir.path());
+    registry.push(
+        &format!("oci:{}:1.0", dir.path().display()),
+        "charts/app:1",
+        &[],
+    );
+    registry.push(&docker_archive(), "seed/incident:1", &["--format", "oci"]);
+    let (code, stdout, stderr) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        "--insecure-registry",
+        &host,
+        &format!("docker://{host}/charts/app:1"),
+        &format!("docker://{host}/seed/incident:1"),
+    ]);
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "docker://{host}/charts/app:1: manifest {manifest}: is not a container image: its config's media type is \"application/vnd.cncf.helm.config.v1+json\""
+        )),
+        "{stderr}"
+    );
+    let scanned = images(&stdout, &stderr);
+    assert_eq!(scanned.len(), 1, "{stdout}");
+    assert_eq!(verdict(&scanned[0]), local_verdict());
+}
+
 #[test]
 fn oci_and_docker_v2_manifests_give_the_local_verdict() {
     if !tools_present("manifests") {

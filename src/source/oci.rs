@@ -26,6 +26,70 @@ pub fn blob_name(digest: &str) -> Option<String> {
     parse_sha256(digest).map(|hex| format!("blobs/sha256/{hex}"))
 }
 
+/// Refuses a manifest whose config is not an image config (an OCI artifact: a Helm chart, a signature).
+/// `part` names the manifest in the error.
+pub(super) fn check_is_image(
+    input: &str,
+    part: &str,
+    manifest: &ImageManifest,
+) -> Result<(), ImageError> {
+    let config_type = manifest.config().media_type().to_string();
+    if IMAGE_CONFIG_TYPES.contains(&config_type.as_str()) {
+        return Ok(());
+    }
+    Err(ImageError::new(
+        input,
+        part,
+        format!("is not a container image: its config's media type is {config_type:?}"),
+    ))
+}
+
+/// The layers a manifest lists, each with the digest, size and diff ID the walk checks it against; the
+/// manifest and its config must agree on how many there are. `part` names the manifest in errors.
+pub(super) fn layers_of(
+    input: &str,
+    part: &str,
+    manifest: &ImageManifest,
+    config: &ImageConfiguration,
+) -> Result<Vec<Layer>, ImageError> {
+    let diff_ids = config.rootfs().diff_ids();
+    let descriptors = manifest.layers();
+    if diff_ids.len() != descriptors.len() {
+        return Err(ImageError::new(
+            input,
+            part,
+            format!(
+                "lists {} layers but its config lists {} diff IDs",
+                descriptors.len(),
+                diff_ids.len()
+            ),
+        ));
+    }
+    let mut layers = Vec::with_capacity(descriptors.len());
+    for (index, (descriptor, diff_id)) in descriptors.iter().zip(diff_ids).enumerate() {
+        let digest = descriptor.digest().to_string();
+        let location = blob_name(&digest).ok_or_else(|| {
+            ImageError::new(
+                input,
+                part,
+                format!("layer {} has an unsupported digest {digest:?}", index + 1),
+            )
+        })?;
+        layers.push(Layer {
+            index,
+            digest: digest.clone(),
+            media_type: Some(descriptor.media_type().to_string()),
+            location,
+            expected: Expected {
+                blob_digest: Some(digest),
+                blob_size: Some(descriptor.size()),
+                diff_id: Some(diff_id.clone()),
+            },
+        });
+    }
+    Ok(layers)
+}
+
 /// Reads a metadata blob whole and checks it against its digest.
 pub fn read_verified_blob(
     input: &str,
@@ -263,53 +327,17 @@ fn load_manifest(
     let bytes = read_verified_blob(input, files.as_ref(), &manifest_digest, "manifest")?;
     let manifest: ImageManifest =
         parse_json(input, &format!("manifest {manifest_digest}"), &bytes)?;
-    let config_type = manifest.config().media_type().to_string();
-    if !IMAGE_CONFIG_TYPES.contains(&config_type.as_str()) {
-        return Err(ImageError::new(
-            input,
-            format!("manifest {manifest_digest}"),
-            format!("is not a container image: its config's media type is {config_type:?}"),
-        ));
-    }
+    check_is_image(input, &format!("manifest {manifest_digest}"), &manifest)?;
     let config_digest = manifest.config().digest().to_string();
     let config_bytes = read_verified_blob(input, files.as_ref(), &config_digest, "config")?;
     let config: ImageConfiguration =
         parse_json(input, &format!("config {config_digest}"), &config_bytes)?;
-    let diff_ids = config.rootfs().diff_ids();
-    let descriptors = manifest.layers();
-    if diff_ids.len() != descriptors.len() {
-        return Err(ImageError::new(
-            input,
-            format!("manifest {manifest_digest}"),
-            format!(
-                "lists {} layers but its config lists {} diff IDs",
-                descriptors.len(),
-                diff_ids.len()
-            ),
-        ));
-    }
-    let mut layers = Vec::with_capacity(descriptors.len());
-    for (index, (descriptor, diff_id)) in descriptors.iter().zip(diff_ids).enumerate() {
-        let digest = descriptor.digest().to_string();
-        let location = blob_name(&digest).ok_or_else(|| {
-            ImageError::new(
-                input,
-                format!("manifest {manifest_digest}"),
-                format!("layer {} has an unsupported digest {digest:?}", index + 1),
-            )
-        })?;
-        layers.push(Layer {
-            index,
-            digest: digest.clone(),
-            media_type: Some(descriptor.media_type().to_string()),
-            location,
-            expected: Expected {
-                blob_digest: Some(digest),
-                blob_size: Some(descriptor.size()),
-                diff_id: Some(diff_id.clone()),
-            },
-        });
-    }
+    let layers = layers_of(
+        input,
+        &format!("manifest {manifest_digest}"),
+        &manifest,
+        &config,
+    )?;
     let platform = Platform::of_config(&config);
     Ok(Image {
         input: input.to_string(),

@@ -13,10 +13,10 @@
 
 use super::auth::{normalize_host, Credential, DockerConfig};
 use super::files::{Files, METADATA_LIMIT};
-use super::oci::{blob_name, parse_json, read_verified_blob};
+use super::oci::{check_is_image, layers_of, parse_json, read_verified_blob};
 use super::oci::{is_attestation, platform_of_descriptor};
 use super::platform::{choose, Platform, PlatformChoice};
-use super::{parse_sha256, sha256_digest, Expected, Image, Layer};
+use super::{parse_sha256, sha256_digest, Image};
 use crate::error::ImageError;
 use futures_util::StreamExt;
 use oci_client::errors::OciEnvelope;
@@ -1171,6 +1171,7 @@ fn load_manifest(
         }
     };
     let manifest: ImageManifest = parse_json(input, &part, &bytes)?;
+    check_is_image(input, &part, &manifest)?;
     let config_digest = manifest.config().digest().to_string();
     {
         let mut sizes = files.sizes.lock().unwrap_or_else(|e| e.into_inner());
@@ -1185,49 +1186,8 @@ fn load_manifest(
     let config_bytes = read_verified_blob(input, files.as_ref(), &config_digest, "config")?;
     let config: ImageConfiguration =
         parse_json(input, &format!("config {config_digest}"), &config_bytes)?;
-    let diff_ids = config.rootfs().diff_ids();
-    let descriptors = manifest.layers();
-    if diff_ids.len() != descriptors.len() {
-        return Err(ImageError::new(
-            input,
-            &part,
-            format!(
-                "lists {} layers but its config lists {} diff IDs",
-                descriptors.len(),
-                diff_ids.len()
-            ),
-        ));
-    }
-    let mut layers = Vec::with_capacity(descriptors.len());
-    for (index, (descriptor, diff_id)) in descriptors.iter().zip(diff_ids).enumerate() {
-        let layer_digest = descriptor.digest().to_string();
-        let location = blob_name(&layer_digest).ok_or_else(|| {
-            ImageError::new(
-                input,
-                &part,
-                format!(
-                    "layer {} has an unsupported digest {layer_digest:?}",
-                    index + 1
-                ),
-            )
-        })?;
-        layers.push(Layer {
-            index,
-            digest: layer_digest.clone(),
-            media_type: Some(descriptor.media_type().to_string()),
-            location,
-            expected: Expected {
-                blob_digest: Some(layer_digest),
-                blob_size: Some(descriptor.size()),
-                diff_id: Some(diff_id.clone()),
-            },
-        });
-    }
-    let platform = Platform {
-        os: config.os().to_string(),
-        architecture: config.architecture().to_string(),
-        variant: config.variant().clone(),
-    };
+    let layers = layers_of(input, &part, &manifest, &config)?;
+    let platform = Platform::of_config(&config);
     let files: Arc<dyn Files> = files.clone();
     Ok(Image {
         input: input.to_string(),
