@@ -634,27 +634,19 @@ fn a_tls_registry_is_trusted_through_registry_ca_or_ssl_cert_file_and_refused_ot
 
     // --registry-ca: trusted besides the system's roots; the verdict is the local one. By name too
     // (the certificate is for localhost as well).
-    let (code, stdout, stderr) = nsslint(&[
-        "scan",
-        "--format",
-        "json",
-        "--registry-ca",
-        cert.to_str().unwrap(),
-        &input,
-    ]);
-    assert_eq!(code, 1, "{stderr}");
-    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
     let by_name = format!("docker://localhost:{}/seed/incident:1", registry.port);
-    let (code, stdout, stderr) = nsslint(&[
-        "scan",
-        "--format",
-        "json",
-        "--registry-ca",
-        cert.to_str().unwrap(),
-        &by_name,
-    ]);
-    assert_eq!(code, 1, "{stderr}");
-    assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected);
+    for target in [&input, &by_name] {
+        let (code, stdout, stderr) = nsslint(&[
+            "scan",
+            "--format",
+            "json",
+            "--registry-ca",
+            cert.to_str().unwrap(),
+            target,
+        ]);
+        assert_eq!(code, 1, "{target}: {stderr}");
+        assert_eq!(verdict(&images(&stdout, &stderr)[0]), expected, "{target}");
+    }
 
     // SSL_CERT_FILE: the platform's roots are read from that file instead.
     let (code, stdout, stderr) = nsslint_env(&args, &[("SSL_CERT_FILE", cert.to_str().unwrap())]);
