@@ -4,7 +4,7 @@
 use crate::cache::LayerCache;
 use crate::error::ImageError;
 use crate::facts::elf::{GoFacts, GoVersion, TargetOs};
-use crate::facts::image::{gather, ElfFile, ImageFacts, LibcKind};
+use crate::facts::image::{ElfFile, ImageFacts, LibcKind};
 use crate::facts::nsswitch::NsswitchView;
 use crate::model::go::{self, GoBinaryInput, GoOrder, RuntimeInput};
 use crate::model::{libc, LookupOrder, Prediction};
@@ -104,7 +104,7 @@ pub fn analyze_cached(
     let fs = Rootfs::merge(&scans);
     let digests: Vec<String> = image.layers.iter().map(|l| l.digest.clone()).collect();
     let history = image.layer_history();
-    let facts = gather(&scans, &fs, &digests, &image.env());
+    let facts = crate::gather::image_facts(&scans, &fs, &digests, &image.env());
     let layers = scans
         .iter()
         .map(|s| LayerSummary {
@@ -129,7 +129,7 @@ pub fn analyze_cached(
 /// wait on each other), and taken from the cache then.
 fn scan_with_cache(
     image: &Image,
-    probes: &[&dyn crate::probes::Probe],
+    probes: &[&dyn crate::walk::Probe],
     options: &WalkOptions,
     cache: &LayerCache,
 ) -> Result<Vec<LayerScan>, ImageError> {

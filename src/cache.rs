@@ -18,12 +18,12 @@
 //! and renamed into place, so a reader sees a whole entry or none; two writers of the same layer write the
 //! same facts, and the last rename wins. An entry that cannot be read back is treated as missing.
 
-use crate::probes::{FileFact, Probe};
+use crate::facts::file::FileFact;
 use crate::source::{parse_sha256, Layer};
 use crate::walk::decompress::Compression;
 use crate::walk::index::LayerIndex;
 use crate::walk::Observation;
-use crate::walk::{LayerScan, WalkOptions};
+use crate::walk::{LayerScan, Probe, WalkOptions};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -3,9 +3,11 @@
 //! DNS first (or never read `/etc/hosts`) and the image settings that cause it.
 //!
 //! The data's way through: [`source`] (where bytes come from) → [`walk`] (one streaming pass per layer,
-//! offering entries to [`probes`]) → [`rootfs`] (the merged final filesystem) → [`facts`] → [`model`]
+//! offering entries to [`probes`]) → [`rootfs`] (the merged final filesystem) → [`gather`] → [`facts`] (plain
+//! data) → [`model`]
 //! (resolver behaviour by Go release and C library) → [`rules`] (findings, documented in `rules/*.md`) →
-//! [`report`] (text, JSON, SARIF). [`analyze`] strings the middle together; [`cli`] is the command line.
+//! [`report`] (text, JSON, SARIF). [`analyze`] strings the middle together for one image; [`job`] runs many
+//! images (inputs, workers, cache, progress); [`ops`] holds each command's work; [`cli`] only parses.
 
 pub mod analyze;
 pub mod cache;
@@ -14,7 +16,10 @@ pub mod config;
 pub mod dockerfile;
 pub mod error;
 pub mod facts;
+pub mod gather;
+pub mod job;
 pub mod model;
+pub mod ops;
 pub mod probes;
 pub mod report;
 pub mod rootfs;

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     );
     let scans = [scan];
     let fs = Rootfs::merge(&scans);
-    let facts = nsslint::facts::image::gather(&scans, &fs, &["layer0".to_string()], &[]);
+    let facts = nsslint::gather::image_facts(&scans, &fs, &["layer0".to_string()], &[]);
     let _ = facts.nsswitch.view_as_glibc(facts.libc.glibc_version);
     for path in ["etc/nsswitch.conf", "lib/ld-musl-x86_64.so.1", "usr/local/bin/app"] {
         let _ = fs.resolve(path);

@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let fs = Rootfs::merge(&scans);
     let digests: Vec<String> = (0..scans.len()).map(|i| format!("layer{i}")).collect();
-    let facts = nsslint::facts::image::gather(&scans, &fs, &digests, &["GODEBUG=netdns=go".into()]);
+    let facts = nsslint::gather::image_facts(&scans, &fs, &digests, &["GODEBUG=netdns=go".into()]);
     let _ = facts.nsswitch.view_as_glibc(facts.libc.glibc_version);
     for path in ["etc/nsswitch.conf", "lib/ld-musl-x86_64.so.1", "usr/local/bin/app"] {
         let _ = fs.resolve(path);

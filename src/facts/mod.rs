@@ -3,6 +3,7 @@
 
 pub mod buildinfo;
 pub mod elf;
+pub mod file;
 pub mod image;
 pub mod libc;
 pub mod nsswitch;

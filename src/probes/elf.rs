@@ -1,8 +1,8 @@
 //! Every ELF file, whatever its name: Go programs hide anywhere, and any dynamic executable can lack its loader.
 
-use super::{FileFact, Probe};
 use crate::facts::elf;
-use crate::walk::{EntryInfo, Want};
+use crate::facts::file::FileFact;
+use crate::walk::{EntryInfo, Probe, Want};
 
 pub struct ElfProbe;
 

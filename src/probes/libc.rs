@@ -1,9 +1,9 @@
 //! Evidence of the C library's release: glibc's banner inside `libc.so.6` (or `libc-2.NN.so`), dpkg's record
 //! of `libc6` (including distroless `status.d/` files) and apk's record of `musl`.
 
-use super::{FileFact, Probe};
+use crate::facts::file::FileFact;
 use crate::facts::libc;
-use crate::walk::{EntryInfo, Want};
+use crate::walk::{EntryInfo, Probe, Want};
 
 pub struct GlibcProbe;
 

@@ -1,8 +1,8 @@
 //! `nsswitch.conf` files, kept whole. Any file of that name is kept (they are tiny), so that
 //! `/etc/nsswitch.conf` can be a symlink to one elsewhere and still be read.
 
-use super::{FileFact, Probe};
-use crate::walk::{EntryInfo, Want};
+use crate::facts::file::FileFact;
+use crate::walk::{EntryInfo, Probe, Want};
 
 /// Larger than any real nsswitch.conf; a bigger file is not kept.
 const LIMIT: u64 = 64 * 1024;

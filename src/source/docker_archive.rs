@@ -46,6 +46,24 @@ fn tag_matches(tag: &str, reference: &str) -> bool {
         || reference.strip_prefix("docker.io/library/") == Some(tag)
 }
 
+/// `docker-archive:PATH[:NAME:TAG]`: a `docker save` tarball, or such a tarball unpacked into a directory.
+pub fn open_input(
+    reference: &super::ImageRef,
+    choice: &PlatformChoice,
+) -> Result<Vec<Image>, ImageError> {
+    let files: Arc<dyn Files> = if reference.path.is_dir() {
+        Arc::new(super::files::DirFiles::new(&reference.path))
+    } else {
+        super::tar_files(reference)?
+    };
+    open(
+        &reference.original,
+        files,
+        reference.reference.as_deref(),
+        choice,
+    )
+}
+
 pub fn open(
     input: &str,
     files: Arc<dyn Files>,

@@ -4,6 +4,9 @@
 //!
 //! Registries (`docker://REGISTRY/REPO:TAG`, see [`registry`]) are another [`files::Files`] blob store behind
 //! the same [`Image`].
+//!
+//! One module per transport; [`TRANSPORTS`] lists them with their prefixes, and [`sniff`] tells the format of
+//! a bare path.
 
 pub mod auth;
 pub mod docker_archive;
@@ -13,26 +16,103 @@ pub mod platform;
 pub mod registry;
 
 use crate::error::ImageError;
-use files::{DirFiles, Files, TarFiles};
+use files::{Files, TarFiles};
 pub use platform::{Platform, PlatformChoice};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// How an input names its image.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transport {
-    DockerArchive,
-    OciLayout,
-    OciArchive,
-    Registry,
+/// One way of naming where an image is: the prefix users write (skopeo's transport names), how the text
+/// after it names a place, and how the image is opened from there.
+pub struct Transport {
+    /// `oci`, as messages name it.
+    pub name: &'static str,
+    /// `oci:`.
+    pub prefix: &'static str,
+    /// Splits (and checks) what follows the prefix into a path and a reference.
+    pub parse: fn(&str) -> Result<(PathBuf, Option<String>), String>,
+    pub open: fn(&ImageRef, &PlatformChoice) -> Result<Vec<Image>, ImageError>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for Transport {
+    fn eq(&self, other: &Transport) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Transport {}
+
+/// Every transport. Adding one is a module with its `open` and a line here.
+pub static TRANSPORTS: &[Transport] = &[
+    Transport {
+        name: "docker-archive",
+        prefix: "docker-archive:",
+        parse: path_and_reference,
+        open: docker_archive::open_input,
+    },
+    Transport {
+        name: "oci",
+        prefix: "oci:",
+        parse: path_and_reference,
+        open: oci::open_layout,
+    },
+    Transport {
+        name: "oci-archive",
+        prefix: "oci-archive:",
+        parse: path_and_reference,
+        open: oci::open_archive,
+    },
+    Transport {
+        name: "docker",
+        prefix: "docker://",
+        parse: registry_reference,
+        open: open_registry,
+    },
+];
+
+/// The transport of this name (one of [`TRANSPORTS`]).
+fn transport(name: &str) -> &'static Transport {
+    TRANSPORTS
+        .iter()
+        .find(|t| t.name == name)
+        .expect("a transport of the table")
+}
+
+/// Like skopeo: `PATH[:REFERENCE]`, split at the first colon.
+fn path_and_reference(rest: &str) -> Result<(PathBuf, Option<String>), String> {
+    let (path, reference) = match rest.split_once(':') {
+        Some((path, reference)) if !reference.is_empty() => (path, Some(reference.to_string())),
+        Some((path, _)) => (path, None),
+        None => (rest, None),
+    };
+    if path.is_empty() {
+        return Err("no path given".into());
+    }
+    Ok((PathBuf::from(path), reference))
+}
+
+/// `REGISTRY/REPO:TAG` or `@sha256:…`, checked by the registry transport's parser.
+fn registry_reference(rest: &str) -> Result<(PathBuf, Option<String>), String> {
+    registry::parse_reference(rest)?;
+    Ok((PathBuf::new(), Some(rest.to_string())))
+}
+
+fn open_registry(reference: &ImageRef, choice: &PlatformChoice) -> Result<Vec<Image>, ImageError> {
+    let text = reference.reference.as_deref().unwrap_or_default();
+    registry::open(&reference.original, text, choice)
 }
 
 /// A parsed input: transport, path and optional reference within it (a tag or `name:tag`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
     pub original: String,
-    pub transport: Transport,
+    pub transport: &'static Transport,
     pub path: PathBuf,
     pub reference: Option<String>,
 }
@@ -41,38 +121,21 @@ impl ImageRef {
     /// Parses skopeo-style transport names; a bare path is sniffed (see [`sniff`]).
     pub fn parse(input: &str) -> Result<ImageRef, ImageError> {
         let fail = |what: String| ImageError::new(input, "", what);
-        let (transport, rest) = if let Some(rest) = input.strip_prefix("docker-archive:") {
-            (Some(Transport::DockerArchive), rest)
-        } else if let Some(rest) = input.strip_prefix("oci-archive:") {
-            (Some(Transport::OciArchive), rest)
-        } else if let Some(rest) = input.strip_prefix("oci:") {
-            (Some(Transport::OciLayout), rest)
-        } else if let Some(rest) = input.strip_prefix("docker://") {
-            registry::parse_reference(rest).map_err(fail)?;
-            return Ok(ImageRef {
-                original: input.to_string(),
-                transport: Transport::Registry,
-                path: PathBuf::new(),
-                reference: Some(rest.to_string()),
-            });
-        } else {
-            (None, input)
-        };
-        // Like skopeo: PATH[:REFERENCE], split at the first colon.
-        let (path, reference) = match (transport.is_some(), rest.split_once(':')) {
-            (true, Some((path, reference))) if !reference.is_empty() => {
-                (path, Some(reference.to_string()))
+        let named = TRANSPORTS
+            .iter()
+            .find_map(|t| input.strip_prefix(t.prefix).map(|rest| (t, rest)));
+        let (transport, path, reference) = match named {
+            Some((transport, rest)) => {
+                let (path, reference) = (transport.parse)(rest).map_err(fail)?;
+                (transport, path, reference)
             }
-            (true, Some((path, _))) => (path, None),
-            _ => (rest, None),
-        };
-        if path.is_empty() {
-            return Err(fail("no path given".into()));
-        }
-        let path = PathBuf::from(path);
-        let transport = match transport {
-            Some(t) => t,
-            None => sniff(&path).map_err(fail)?,
+            None => {
+                if input.is_empty() {
+                    return Err(fail("no path given".into()));
+                }
+                let path = PathBuf::from(input);
+                (sniff(&path).map_err(fail)?, path, None)
+            }
         };
         Ok(ImageRef {
             original: input.to_string(),
@@ -86,14 +149,14 @@ impl ImageRef {
 /// Tells the format of a bare path: a directory with `index.json` is an OCI layout, one with `manifest.json`
 /// an unpacked `docker save`; a tar with `manifest.json` is a docker archive (Docker 25+ archives also hold an
 /// OCI layout; their `manifest.json` is read), a tar with only `oci-layout` an OCI archive.
-pub fn sniff(path: &Path) -> Result<Transport, String> {
+pub fn sniff(path: &Path) -> Result<&'static Transport, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.is_dir() {
         if path.join("index.json").is_file() {
-            return Ok(Transport::OciLayout);
+            return Ok(transport("oci"));
         }
         if path.join("manifest.json").is_file() {
-            return Ok(Transport::DockerArchive);
+            return Ok(transport("docker-archive"));
         }
         return Err(
             "a directory with neither index.json (OCI layout) nor manifest.json (docker save)"
@@ -102,9 +165,9 @@ pub fn sniff(path: &Path) -> Result<Transport, String> {
     }
     let files = TarFiles::index(path).map_err(|e| format!("not a tar archive: {e}"))?;
     if files.exists("manifest.json") {
-        Ok(Transport::DockerArchive)
+        Ok(transport("docker-archive"))
     } else if files.exists("oci-layout") || files.exists("index.json") {
-        Ok(Transport::OciArchive)
+        Ok(transport("oci-archive"))
     } else {
         Err(
             "a tar archive with neither manifest.json (docker save) nor oci-layout (OCI archive)"
@@ -204,28 +267,18 @@ impl Image {
 
 /// Opens every image an input selects for the platform choice.
 pub fn open(reference: &ImageRef, platform: &PlatformChoice) -> Result<Vec<Image>, ImageError> {
-    let input = reference.original.as_str();
-    let files: Arc<dyn Files> = match reference.transport {
-        Transport::OciLayout => Arc::new(DirFiles::new(&reference.path)),
-        Transport::DockerArchive if reference.path.is_dir() => {
-            Arc::new(DirFiles::new(&reference.path))
-        }
-        Transport::DockerArchive | Transport::OciArchive => {
-            Arc::new(TarFiles::index(&reference.path).map_err(|e| {
-                ImageError::new(input, "", format!("cannot read as a tar archive: {e}"))
-            })?)
-        }
-        Transport::Registry => {
-            let text = reference.reference.as_deref().unwrap_or_default();
-            return registry::open(input, text, platform);
-        }
-    };
-    match reference.transport {
-        Transport::DockerArchive => {
-            docker_archive::open(input, files, reference.reference.as_deref(), platform)
-        }
-        _ => oci::open(input, files, reference.reference.as_deref(), platform),
-    }
+    (reference.transport.open)(reference, platform)
+}
+
+/// The files of a tar archive, indexed once; errors name the input.
+pub(crate) fn tar_files(reference: &ImageRef) -> Result<Arc<dyn Files>, ImageError> {
+    Ok(Arc::new(TarFiles::index(&reference.path).map_err(|e| {
+        ImageError::new(
+            &reference.original,
+            "",
+            format!("cannot read as a tar archive: {e}"),
+        )
+    })?))
 }
 
 /// Digests we accept: `sha256:` + 64 lower-case hex digits (what every format here writes).

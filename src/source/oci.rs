@@ -251,6 +251,34 @@ fn collect_manifests(
     Ok(())
 }
 
+/// `oci:DIR[:REF]`: an OCI image layout directory.
+pub fn open_layout(
+    reference: &super::ImageRef,
+    choice: &PlatformChoice,
+) -> Result<Vec<Image>, ImageError> {
+    let files = Arc::new(super::files::DirFiles::new(&reference.path));
+    open(
+        &reference.original,
+        files,
+        reference.reference.as_deref(),
+        choice,
+    )
+}
+
+/// `oci-archive:PATH[:REF]`: an OCI image layout packed in a tar.
+pub fn open_archive(
+    reference: &super::ImageRef,
+    choice: &PlatformChoice,
+) -> Result<Vec<Image>, ImageError> {
+    let files = super::tar_files(reference)?;
+    open(
+        &reference.original,
+        files,
+        reference.reference.as_deref(),
+        choice,
+    )
+}
+
 pub fn open(
     input: &str,
     files: Arc<dyn Files>,

@@ -14,9 +14,12 @@
 
 pub mod decompress;
 pub mod index;
+mod probe;
+
+pub use probe::{EntryInfo, Probe, Want};
 
 use crate::error::ImageError;
-use crate::probes::{FileFact, Probe};
+use crate::facts::file::FileFact;
 use crate::source::{Image, Layer};
 use crate::tarstream::{Kind as TarKind, Stream, TarReader};
 use decompress::{Compression, Hashing, Sniffed};
@@ -25,27 +28,6 @@ use std::cell::Cell;
 use std::io::{BufReader, Read};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
-
-/// What a probe wants of one entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Want {
-    Nothing,
-    /// The whole file.
-    Contents,
-    /// The whole file, if it starts with the ELF magic.
-    ContentsIfElf,
-}
-
-/// What a probe is shown of an entry before it decides.
-#[derive(Debug, Clone, Copy)]
-pub struct EntryInfo<'a> {
-    /// Cleaned path, no leading `/` (`usr/local/bin/app`).
-    pub path: &'a str,
-    /// The part after the last `/`.
-    pub name: &'a str,
-    pub size: u64,
-    pub mode: u32,
-}
 
 #[derive(Debug, Clone)]
 pub struct WalkOptions {

@@ -1,0 +1,239 @@
+//! `nsslint scan`: reads the settings (`.nsslint.yaml`, `--fail-on`, the Dockerfile), runs the job over every
+//! input, writes the report (one document at the end, or JSON lines as each image finishes), the Markdown
+//! summary and the job's summary line, and says how the scan ended.
+
+use super::{Failure, Status};
+use crate::cache::LayerCache;
+use crate::config::{Config, Day};
+use crate::dockerfile::Dockerfile;
+use crate::job::inputs::InputList;
+use crate::job::progress::Progress;
+use crate::job::{pool, Job, Reading, Summary};
+use crate::report::{render, DockerfileRef, Format, ImageReport};
+use crate::rules::Level;
+use clap::ValueEnum;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// The lowest level of finding that makes a scan fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    fn fails(self, level: Level) -> bool {
+        match self {
+            FailOn::Never => false,
+            FailOn::Error => level >= Level::Error,
+            FailOn::Warning => level >= Level::Warning,
+            FailOn::Note => true,
+        }
+    }
+}
+
+/// What to scan and how to report it.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    pub inputs: InputList,
+    pub reading: Reading,
+    /// Images scanned at once.
+    pub jobs: usize,
+    pub cache_dir: Option<PathBuf>,
+    pub format: Format,
+    /// The report's file; standard output when `None`.
+    pub output: Option<PathBuf>,
+    /// `None`: the config's `fail-on`, else error.
+    pub fail_on: Option<FailOn>,
+    pub dockerfile: Option<PathBuf>,
+    /// `None`: `.nsslint.yaml` when there is one.
+    pub config: Option<PathBuf>,
+    pub markdown_summary: Option<PathBuf>,
+    /// No progress or summary on standard error.
+    pub quiet: bool,
+}
+
+pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
+    let config = Config::load(request.config.as_deref()).map_err(Failure::Usage)?;
+    let fail_on = fail_on(request.fail_on, &config)?;
+    let dockerfile = request
+        .dockerfile
+        .as_deref()
+        .map(load_dockerfile)
+        .transpose()
+        .map_err(Failure::Usage)?;
+    let today = Day::today();
+    for notice in config.expired(today) {
+        eprintln!("nsslint: warning: {notice}");
+    }
+    let reading = &request.reading;
+    reading.configure();
+    let inputs = request.inputs.collect().map_err(Failure::Unreadable)?;
+    let cache = match &request.cache_dir {
+        Some(dir) => Some(
+            LayerCache::open(dir, &crate::probes::all(), &reading.walk).map_err(Failure::Usage)?,
+        ),
+        None => None,
+    };
+    let job = Job {
+        choice: &reading.choice,
+        walk: &reading.walk,
+        cache: cache.as_ref(),
+        config: &config,
+        dockerfile: dockerfile.as_ref(),
+        today,
+    };
+    // jsonl goes out as each image finishes; the other formats are one document at the end.
+    let mut stream: Option<Box<dyn Write>> = None;
+    if request.format == Format::Jsonl {
+        stream = Some(match &request.output {
+            Some(path) => match std::fs::File::create(path) {
+                Ok(f) => Box::new(std::io::BufWriter::new(f)),
+                Err(e) => {
+                    return Err(Failure::Unreadable(format!(
+                        "cannot write {}: {e}",
+                        path.display()
+                    )))
+                }
+            },
+            None => Box::new(std::io::stdout()),
+        });
+    }
+    let progress = Progress::new(
+        !request.quiet && std::io::stderr().is_terminal(),
+        inputs.len(),
+    );
+    let mut results: Vec<Option<Result<Vec<ImageReport>, String>>> =
+        (0..inputs.len()).map(|_| None).collect();
+    let mut write_error: Option<String> = None;
+    pool::run(&inputs, request.jobs, &job, &progress, |n, result| {
+        if let Some(out) = stream.as_mut() {
+            let text: String = match &result {
+                Ok(reports) => reports.iter().map(crate::report::json::line).collect(),
+                Err(error) => crate::report::json::error_line(&inputs[n], error),
+            };
+            if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                write_error.get_or_insert(format!("cannot write the report: {e}"));
+            }
+        }
+        if let Err(error) = &result {
+            progress.println(&format!("nsslint: error: {error}"));
+        }
+        results[n] = Some(result);
+    });
+    progress.finish();
+    let mut summary = Summary {
+        inputs: inputs.len(),
+        ..Summary::default()
+    };
+    let mut reports = Vec::new();
+    for result in results.into_iter().flatten() {
+        summary.count(&result);
+        if let Ok(mut image_reports) = result {
+            reports.append(&mut image_reports);
+        }
+    }
+    let many = inputs.len() > 1 || inputs.iter().any(|i| i.starts_with("docker://"));
+    if many && !request.quiet {
+        eprintln!("{}", summary.line(cache.as_ref()));
+    }
+    let written = match write_error {
+        Some(e) => Err(e),
+        None if stream.is_some() => Ok(()),
+        None => write_report(request, &reports),
+    };
+    let appended = match &request.markdown_summary {
+        Some(path) => append_markdown(path, &reports),
+        None => Ok(()),
+    };
+    written.and(appended).map_err(Failure::Unreadable)?;
+    if summary.failed > 0 {
+        return Ok(Status::Unreadable);
+    }
+    let failing = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| fail_on.fails(f.level));
+    Ok(if failing {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
+
+/// `--fail-on`, else the config's `fail-on`, else error.
+fn fail_on(flag: Option<FailOn>, config: &Config) -> Result<FailOn, Failure> {
+    match (flag, config.fail_on.as_deref()) {
+        (Some(f), _) => Ok(f),
+        (None, Some(text)) => FailOn::from_str(text, true).map_err(|_| {
+            Failure::Usage(format!(
+                "{}: fail-on {text:?} is not one of error, warning, note, never",
+                config
+                    .source
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            ))
+        }),
+        (None, None) => Ok(FailOn::Error),
+    }
+}
+
+/// The whole report, to `--output` or standard output (in colour on a terminal, for text).
+fn write_report(request: &ScanRequest, reports: &[ImageReport]) -> Result<(), String> {
+    let color = request.output.is_none()
+        && request.format == Format::Text
+        && std::io::stdout().is_terminal();
+    let rendered = render(request.format, reports, color);
+    match &request.output {
+        Some(path) => std::fs::write(path, rendered)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(rendered.as_bytes())
+            .map_err(|e| format!("cannot write to standard output: {e}")),
+    }
+}
+
+/// Appends the Markdown table of the findings (e.g. to `$GITHUB_STEP_SUMMARY`).
+fn append_markdown(path: &Path, reports: &[ImageReport]) -> Result<(), String> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(crate::report::markdown::render(reports).as_bytes()))
+        .map_err(|e| format!("cannot append to {}: {e}", path.display()))
+}
+
+/// The Dockerfile as reports name it: repository-relative (relative to the current directory).
+fn load_dockerfile(path: &Path) -> Result<(Dockerfile, DockerfileRef), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--dockerfile {}: cannot read: {e}", path.display()))?;
+    let dockerfile = Dockerfile::parse(&text);
+    if dockerfile.stages.is_empty() {
+        return Err(format!(
+            "--dockerfile {}: no FROM instruction; is it a Dockerfile?",
+            path.display()
+        ));
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let relative = path.strip_prefix(&cwd).unwrap_or(path);
+    let uri = relative
+        .to_string_lossy()
+        .trim_start_matches("./")
+        .replace('\\', "/");
+    let fix_after_line = dockerfile
+        .locate_file("/etc/nsswitch.conf")
+        .map(|l| l.line)
+        .unwrap_or(1);
+    Ok((
+        dockerfile,
+        DockerfileRef {
+            uri,
+            fix_after_line,
+        },
+    ))
+}
