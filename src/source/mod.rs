@@ -22,6 +22,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Where a transport's text puts the image: a path (empty for registries) and a reference within it.
+pub type Location = (PathBuf, Option<String>);
+
 /// One way of naming where an image is: the prefix users write (skopeo's transport names), how the text
 /// after it names a place, and how the image is opened from there.
 pub struct Transport {
@@ -30,7 +33,7 @@ pub struct Transport {
     /// `oci:`.
     pub prefix: &'static str,
     /// Splits (and checks) what follows the prefix into a path and a reference.
-    pub parse: fn(&str) -> Result<(PathBuf, Option<String>), String>,
+    pub parse: fn(&str) -> Result<Location, String>,
     pub open: fn(&ImageRef, &PlatformChoice) -> Result<Vec<Image>, ImageError>,
 }
 
@@ -85,7 +88,7 @@ fn transport(name: &str) -> &'static Transport {
 }
 
 /// Like skopeo: `PATH[:REFERENCE]`, split at the first colon.
-fn path_and_reference(rest: &str) -> Result<(PathBuf, Option<String>), String> {
+fn path_and_reference(rest: &str) -> Result<Location, String> {
     let (path, reference) = match rest.split_once(':') {
         Some((path, reference)) if !reference.is_empty() => (path, Some(reference.to_string())),
         Some((path, _)) => (path, None),
@@ -98,7 +101,7 @@ fn path_and_reference(rest: &str) -> Result<(PathBuf, Option<String>), String> {
 }
 
 /// `REGISTRY/REPO:TAG` or `@sha256:…`, checked by the registry transport's parser.
-fn registry_reference(rest: &str) -> Result<(PathBuf, Option<String>), String> {
+fn registry_reference(rest: &str) -> Result<Location, String> {
     registry::parse_reference(rest)?;
     Ok((PathBuf::new(), Some(rest.to_string())))
 }
