@@ -71,12 +71,9 @@ pub struct ImageAnalysis {
     pub go_programs: Vec<GoProgram>,
 }
 
-pub fn analyze(image: &Image, options: &WalkOptions) -> Result<ImageAnalysis, ImageError> {
-    analyze_cached(image, options, None)
-}
-
-/// [`analyze`], taking the facts of layers seen before from `cache` (they are then not read at all) and
-/// storing the facts of the layers walked.
+/// One image's analysis: walks its layers (taking the facts of layers seen before from `cache`, which are
+/// then not read at all, and storing the facts of the layers walked), merges them, gathers the facts and
+/// predicts.
 pub fn analyze_cached(
     image: &Image,
     options: &WalkOptions,
