@@ -966,6 +966,12 @@ fn the_layer_cache_downloads_shared_layers_once_and_is_shared_by_processes() {
         stderr.contains("layer cache: 2 hit(s), 4 miss(es)"),
         "{stderr}"
     );
+    // The summary counts what came over the wire: every blob GET the proxy saw (2 configs, 4 layers).
+    assert_eq!(gets.values().sum::<usize>(), 6, "{gets:?}");
+    assert!(
+        stderr.contains(" downloaded in 6 blob request(s)"),
+        "{stderr}"
+    );
     assert_eq!(verdict(&found[0]), verdict(&found[1]));
     // Warm: no layer is downloaded at all (only the configs), and the verdict is the same.
     proxy.clear();
@@ -975,6 +981,10 @@ fn the_layer_cache_downloads_shared_layers_once_and_is_shared_by_processes() {
     assert!(
         la.iter().chain(&lb).all(|l| !gets.contains_key(l)),
         "{gets:?}"
+    );
+    assert!(
+        stderr.contains(" downloaded in 2 blob request(s)"),
+        "{stderr}"
     );
     assert_eq!(
         images(&stdout, &stderr)

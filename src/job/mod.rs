@@ -17,7 +17,7 @@ use crate::dockerfile::Dockerfile;
 use crate::error::ImageError;
 use crate::report::{DockerfileRef, ImageReport};
 use crate::rules;
-use crate::source::registry::{self, RegistryOptions};
+use crate::source::registry::{self, DownloadCounters, RegistryOptions};
 use crate::source::{self, ImageRef, PlatformChoice};
 use crate::walk::WalkOptions;
 use std::sync::atomic::Ordering;
@@ -145,16 +145,15 @@ impl Summary {
 
     /// `nsslint: 4 image(s): 3 scanned, 1 with findings, 1 failed; 9.5 MiB downloaded in 12 blob
     /// request(s); layer cache: 7 hit(s), 3 miss(es)`.
-    pub fn line(&self, cache: Option<&LayerCache>) -> String {
+    pub fn line(&self, cache: Option<&LayerCache>, downloads: &DownloadCounters) -> String {
         let mut line = format!(
             "nsslint: {} image(s): {} scanned, {} with findings, {} failed",
             self.inputs, self.scanned, self.with_findings, self.failed
         );
-        if let Some(session) = registry::started_session() {
+        if let Some((bytes, requests)) = downloads.figures() {
             line.push_str(&format!(
-                "; {} downloaded in {} blob request(s)",
-                progress::human_bytes(session.bytes.load(Ordering::Relaxed)),
-                session.blob_requests.load(Ordering::Relaxed)
+                "; {} downloaded in {requests} blob request(s)",
+                progress::human_bytes(bytes),
             ));
         }
         if let Some(cache) = cache {

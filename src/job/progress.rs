@@ -2,16 +2,19 @@
 //! now. Messages printed while the bar is shown go above it. Without a terminal (or with `--quiet`) it
 //! shows nothing and messages go straight to standard error.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crate::source::registry::DownloadCounters;
 
 /// Progress on a terminal: images done of all, bytes downloaded, the images being scanned.
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
     current: std::sync::Mutex<Vec<String>>,
+    downloads: Arc<DownloadCounters>,
 }
 
 impl Progress {
-    pub fn new(enabled: bool, total: usize) -> Progress {
+    pub fn new(enabled: bool, total: usize, downloads: Arc<DownloadCounters>) -> Progress {
         let bar = enabled.then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(total as u64),
@@ -29,19 +32,17 @@ impl Progress {
         Progress {
             bar,
             current: std::sync::Mutex::new(Vec::new()),
+            downloads,
         }
     }
 
     fn message(&self) {
         let Some(bar) = &self.bar else { return };
         let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        let bytes = crate::source::registry::started_session()
-            .map(|s| {
-                format!(
-                    "{} downloaded ",
-                    human_bytes(s.bytes.load(Ordering::Relaxed))
-                )
-            })
+        let bytes = self
+            .downloads
+            .figures()
+            .map(|(bytes, _)| format!("{} downloaded ", human_bytes(bytes)))
             .unwrap_or_default();
         bar.set_message(format!("{bytes}{}", current.join(", ")));
     }

@@ -106,6 +106,7 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
     let progress = Progress::new(
         !request.quiet && std::io::stderr().is_terminal(),
         inputs.len(),
+        std::sync::Arc::clone(&reading.registry.counters),
     );
     let mut results: Vec<Option<Result<Vec<ImageReport>, String>>> =
         (0..inputs.len()).map(|_| None).collect();
@@ -137,9 +138,12 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
             reports.append(&mut image_reports);
         }
     }
-    let many = inputs.len() > 1 || inputs.iter().any(|i| i.starts_with("docker://"));
+    let many = inputs.len() > 1 || inputs.iter().any(|i| crate::source::downloads(i));
     if many && !request.quiet {
-        eprintln!("{}", summary.line(cache.as_ref()));
+        eprintln!(
+            "{}",
+            summary.line(cache.as_ref(), &reading.registry.counters)
+        );
     }
     let written = match write_error {
         Some(e) => Err(e),

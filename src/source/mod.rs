@@ -8,7 +8,6 @@
 //! One module per transport; [`TRANSPORTS`] lists them with their prefixes, and [`sniff`] tells the format of
 //! a bare path.
 
-pub mod auth;
 pub mod docker_archive;
 pub mod files;
 pub mod oci;
@@ -35,6 +34,8 @@ pub struct Transport {
     /// Splits (and checks) what follows the prefix into a path and a reference.
     pub parse: fn(&str) -> Result<Location, String>,
     pub open: fn(&ImageRef, &PlatformChoice) -> Result<Vec<Image>, ImageError>,
+    /// Its images come over the network: a scan of even one reports what was downloaded.
+    pub downloads: bool,
 }
 
 impl std::fmt::Debug for Transport {
@@ -58,26 +59,38 @@ pub static TRANSPORTS: &[Transport] = &[
         prefix: "docker-archive:",
         parse: path_and_reference,
         open: docker_archive::open_input,
+        downloads: false,
     },
     Transport {
         name: "oci",
         prefix: "oci:",
         parse: path_and_reference,
         open: oci::open_layout,
+        downloads: false,
     },
     Transport {
         name: "oci-archive",
         prefix: "oci-archive:",
         parse: path_and_reference,
         open: oci::open_archive,
+        downloads: false,
     },
     Transport {
         name: "docker",
         prefix: "docker://",
-        parse: registry_reference,
-        open: open_registry,
+        parse: registry::location,
+        open: registry::open,
+        downloads: true,
     },
 ];
+
+/// Whether an input names a transport whose images come over the network (by its prefix; a bare path is
+/// local, and is not sniffed here).
+pub fn downloads(input: &str) -> bool {
+    TRANSPORTS
+        .iter()
+        .any(|t| t.downloads && input.starts_with(t.prefix))
+}
 
 /// The transport of this name (one of [`TRANSPORTS`]).
 fn transport(name: &str) -> &'static Transport {
@@ -98,17 +111,6 @@ fn path_and_reference(rest: &str) -> Result<Location, String> {
         return Err("no path given".into());
     }
     Ok((PathBuf::from(path), reference))
-}
-
-/// `REGISTRY/REPO:TAG` or `@sha256:…`, checked by the registry transport's parser.
-fn registry_reference(rest: &str) -> Result<Location, String> {
-    registry::parse_reference(rest)?;
-    Ok((PathBuf::new(), Some(rest.to_string())))
-}
-
-fn open_registry(reference: &ImageRef, choice: &PlatformChoice) -> Result<Vec<Image>, ImageError> {
-    let text = reference.reference.as_deref().unwrap_or_default();
-    registry::open(&reference.original, text, choice)
 }
 
 /// A parsed input: transport, path and optional reference within it (a tag or `name:tag`).

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// How long a credential helper may take.
@@ -206,6 +207,38 @@ impl DockerConfig {
             }
             _ => Ok(Credential::anonymous()),
         }
+    }
+}
+
+/// The credentials of every registry one session speaks to, each looked up once (a helper runs once per
+/// registry, not once per image).
+pub struct Credentials {
+    config: Result<DockerConfig, String>,
+    found: Mutex<HashMap<String, Result<Credential, String>>>,
+}
+
+impl Credentials {
+    /// Reads the Docker config now; a broken one is an error for each registry that needs credentials.
+    pub fn load() -> Self {
+        Credentials {
+            config: DockerConfig::load(),
+            found: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The credentials for a registry (as `Reference::resolve_registry` names it).
+    pub fn for_registry(&self, registry: &str) -> Result<Credential, String> {
+        let host = normalize_host(registry);
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = found.get(&host) {
+            return known.clone();
+        }
+        let looked_up = match &self.config {
+            Ok(config) => config.credential_for(&host),
+            Err(e) => Err(e.clone()),
+        };
+        found.insert(host, looked_up.clone());
+        looked_up
     }
 }
 
