@@ -3,7 +3,7 @@
 #
 # NSSLINT_BIN          the binary (install.sh's output `bin`; default: nsslint on PATH)
 # INPUT_IMAGE          one image or several, one a line: a docker save tar, docker-archive:PATH[:NAME:TAG],
-#                      oci:DIR[:REF] or oci-archive:PATH[:REF]
+#                      oci:DIR[:REF], oci-archive:PATH[:REF] or dir:DIR
 # INPUT_DOCKERFILE     optional: map findings to this Dockerfile's lines (--dockerfile)
 # INPUT_FORMAT         sarif (default), json or text
 # INPUT_OUTPUT         the report file (default nsslint.sarif)

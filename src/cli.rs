@@ -31,6 +31,7 @@ pub const EXIT_UNREADABLE: u8 = 3;
     after_help = "Examples:\n  nsslint scan ./app.tar                        docker save tarball (format sniffed)\n  \
         nsslint scan oci:./layout:v1                  OCI image layout directory, tag v1\n  \
         nsslint scan oci-archive:./app-oci.tar        OCI layout packed in a tar\n  \
+        nsslint scan dir:./app-dir                    skopeo's directory format (skopeo copy IMAGE dir:./app-dir)\n  \
         nsslint scan docker-archive:./app.tar --format sarif --output nsslint.sarif\n  \
         nsslint scan docker://registry.example.com/team/app:1.4   from a registry\n  \
         nsslint scan --catalog REGISTRY --shard 3/10 --jobs 4 --cache-dir DIR --format jsonl\n  \
@@ -63,8 +64,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ImageArgs {
-    /// The image: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF] or
-    /// docker://REGISTRY/REPO:TAG.
+    /// The image: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF],
+    /// dir:DIR (skopeo's directory format) or docker://REGISTRY/REPO:TAG.
     pub image: String,
     #[command(flatten)]
     pub reading: ReadingArgs,
@@ -98,7 +99,7 @@ pub struct ReadingArgs {
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Images to scan: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF],
-    /// docker://REGISTRY/REPO:TAG (or @sha256:…).
+    /// dir:DIR (skopeo's directory format), docker://REGISTRY/REPO:TAG (or @sha256:…).
     #[arg(value_name = "IMAGE", required_unless_present_any = ["images_from", "repository", "catalog"])]
     pub images: Vec<String>,
     /// Also scan the images this file lists, one a line (blank lines and `#` comments are skipped).

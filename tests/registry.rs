@@ -13,7 +13,7 @@ mod support;
 
 use harness::*;
 use std::path::Path;
-use support::{ImageSpec, LayerSpec};
+use support::{images, verdict, ImageSpec, LayerSpec, Verdict};
 
 fn local_verdict() -> Verdict {
     let (_, stdout, stderr) = nsslint(&["scan", "--format", "json", seed::SEED_IMAGE]);
@@ -174,46 +174,6 @@ fn oci_and_docker_v2_manifests_give_the_local_verdict() {
     );
 }
 
-fn small_image(arch: &str, marker: &str) -> ImageSpec {
-    ImageSpec::new(vec![LayerSpec::new()
-        .file("etc/nsswitch.conf", "hosts: files dns\n")
-        .exe("usr/local/bin/lookup", seed::seed_binary())
-        .file("etc/marker", marker)])
-    .platform("linux", arch)
-}
-
-/// An OCI layout whose `latest` is an image index of the given images (no attestation manifests, which
-/// skopeo would try to copy).
-fn write_index_layout(dir: &Path, specs: &[ImageSpec]) {
-    let mut manifests = Vec::new();
-    for spec in specs {
-        spec.write_oci_layout(dir, true);
-        let index: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
-        let mut descriptor = index["manifests"][0].clone();
-        descriptor.as_object_mut().unwrap().remove("annotations");
-        descriptor["platform"] =
-            serde_json::json!({ "os": spec.os, "architecture": spec.architecture });
-        manifests.push(descriptor);
-    }
-    let image_index = serde_json::to_vec(&serde_json::json!({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests,
-    }))
-    .unwrap();
-    let hex = support::sha256(&image_index);
-    std::fs::write(dir.join(format!("blobs/sha256/{hex}")), &image_index).unwrap();
-    let top = serde_json::json!({
-        "schemaVersion": 2,
-        "manifests": [{
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "digest": format!("sha256:{hex}"),
-            "size": image_index.len(),
-            "annotations": { "org.opencontainers.image.ref.name": "latest" },
-        }],
-    });
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
-}
-
 #[test]
 fn a_two_platform_index_is_chosen_from_as_locally() {
     if !tools_present("index") {
@@ -223,9 +183,12 @@ fn a_two_platform_index_is_chosen_from_as_locally() {
     let host = registry.host();
     let dir = tempfile::tempdir().unwrap();
     let both = dir.path().join("both");
-    write_index_layout(
+    support::write_index_layout(
         &both,
-        &[small_image("arm64", "arm"), small_image("amd64", "amd")],
+        &[
+            seed::small_image("arm64", "arm"),
+            seed::small_image("amd64", "amd"),
+        ],
     );
     registry.push(
         &format!("oci:{}:latest", both.display()),
@@ -233,9 +196,12 @@ fn a_two_platform_index_is_chosen_from_as_locally() {
         &["--all", "--format", "oci"],
     );
     let none_amd = dir.path().join("none-amd");
-    write_index_layout(
+    support::write_index_layout(
         &none_amd,
-        &[small_image("arm64", "arm"), small_image("s390x", "s")],
+        &[
+            seed::small_image("arm64", "arm"),
+            seed::small_image("s390x", "s"),
+        ],
     );
     registry.push(
         &format!("oci:{}:latest", none_amd.display()),

@@ -8,6 +8,7 @@
 //! One module per transport; [`TRANSPORTS`] lists them with their prefixes, and [`sniff`] tells the format of
 //! a bare path.
 
+pub mod dir;
 pub mod docker_archive;
 pub mod files;
 pub mod oci;
@@ -73,6 +74,13 @@ pub static TRANSPORTS: &[Transport] = &[
         prefix: "oci-archive:",
         parse: path_and_reference,
         open: oci::open_archive,
+        downloads: false,
+    },
+    Transport {
+        name: "dir",
+        prefix: "dir:",
+        parse: dir::location,
+        open: dir::open,
         downloads: false,
     },
     Transport {
@@ -151,8 +159,8 @@ impl ImageRef {
     }
 }
 
-/// Tells the format of a bare path: a directory with `index.json` is an OCI layout, one with `manifest.json`
-/// an unpacked `docker save`; a tar with `manifest.json` is a docker archive (Docker 25+ archives also hold an
+/// Tells the format of a bare path: a directory with `index.json` is an OCI layout, one with skopeo's
+/// `version` file a `dir:` directory, one with `manifest.json` an unpacked `docker save`; a tar with `manifest.json` is a docker archive (Docker 25+ archives also hold an
 /// OCI layout; their `manifest.json` is read), a tar with only `oci-layout` an OCI archive.
 pub fn sniff(path: &Path) -> Result<&'static Transport, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
@@ -160,11 +168,16 @@ pub fn sniff(path: &Path) -> Result<&'static Transport, String> {
         if path.join("index.json").is_file() {
             return Ok(transport("oci"));
         }
+        // skopeo's dir: has a manifest.json too (an image manifest, not docker save's list): its version
+        // file tells them apart.
+        if dir::is_dir_format(path) {
+            return Ok(transport("dir"));
+        }
         if path.join("manifest.json").is_file() {
             return Ok(transport("docker-archive"));
         }
         return Err(
-            "a directory with neither index.json (OCI layout) nor manifest.json (docker save)"
+            "a directory with neither index.json (OCI layout), a version file (skopeo dir:) nor manifest.json (docker save)"
                 .into(),
         );
     }

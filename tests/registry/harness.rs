@@ -393,39 +393,3 @@ pub fn nsslint_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String)
 pub fn nsslint(args: &[&str]) -> (i32, String, String) {
     nsslint_env(args, &[])
 }
-
-/// The `images` of a `--format json` document.
-pub fn images(stdout: &str, stderr: &str) -> Vec<serde_json::Value> {
-    let doc: serde_json::Value = serde_json::from_str(stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
-    doc["images"].as_array().unwrap().clone()
-}
-
-/// What a verdict is made of: per program (path, order) and the findings' (rule, path).
-pub type Verdict = (Vec<(String, String)>, Vec<(String, String)>);
-
-pub fn verdict(image: &serde_json::Value) -> Verdict {
-    let programs = image["binaries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["path"].as_str().unwrap().to_string(),
-                b["order"].as_str().unwrap_or("null").to_string(),
-            )
-        })
-        .collect();
-    let findings = image["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    (programs, findings)
-}

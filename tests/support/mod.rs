@@ -494,3 +494,71 @@ pub fn scan_json(input: &str) -> (i32, serde_json::Value) {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
     (code, json)
 }
+
+/// An OCI layout whose `latest` is an image index of the given images (no attestation manifests, which
+/// skopeo would try to copy).
+pub fn write_index_layout(dir: &Path, specs: &[ImageSpec]) {
+    let mut manifests = Vec::new();
+    for spec in specs {
+        spec.write_oci_layout(dir, true);
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+        let mut descriptor = index["manifests"][0].clone();
+        descriptor.as_object_mut().unwrap().remove("annotations");
+        descriptor["platform"] =
+            serde_json::json!({ "os": spec.os, "architecture": spec.architecture });
+        manifests.push(descriptor);
+    }
+    let image_index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests,
+    }))
+    .unwrap();
+    let hex = sha256(&image_index);
+    std::fs::write(dir.join(format!("blobs/sha256/{hex}")), &image_index).unwrap();
+    let top = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": format!("sha256:{hex}"),
+            "size": image_index.len(),
+            "annotations": { "org.opencontainers.image.ref.name": "latest" },
+        }],
+    });
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+}
+
+/// The `images` of a `--format json` document.
+pub fn images(stdout: &str, stderr: &str) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value = serde_json::from_str(stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    doc["images"].as_array().unwrap().clone()
+}
+
+/// What a verdict is made of: per program (path, order) and the findings' (rule, path).
+pub type Verdict = (Vec<(String, String)>, Vec<(String, String)>);
+
+pub fn verdict(image: &serde_json::Value) -> Verdict {
+    let programs = image["binaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["path"].as_str().unwrap().to_string(),
+                b["order"].as_str().unwrap_or("null").to_string(),
+            )
+        })
+        .collect();
+    let findings = image["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (programs, findings)
+}

@@ -44,3 +44,12 @@ pub fn seed_binary() -> Vec<u8> {
     }
     panic!("no usr/local/bin/lookup in {SEED_IMAGE}");
 }
+
+/// A one-layer image for `arch` with the seed program, `hosts: files dns` and a marker file.
+pub fn small_image(arch: &str, marker: &str) -> crate::support::ImageSpec {
+    crate::support::ImageSpec::new(vec![crate::support::LayerSpec::new()
+        .file("etc/nsswitch.conf", "hosts: files dns\n")
+        .exe("usr/local/bin/lookup", seed_binary())
+        .file("etc/marker", marker)])
+    .platform("linux", arch)
+}
