@@ -10,7 +10,7 @@ use crate::report::Format;
 use crate::source::registry::RegistryOptions;
 use crate::source::{Platform, PlatformChoice};
 use crate::walk::WalkOptions;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,7 +22,7 @@ pub const EXIT_UNREADABLE: u8 = 3;
 #[derive(Parser, Debug)]
 #[command(
     name = "nsslint",
-    version,
+    version = env!("NSSLINT_VERSION_LINE"),
     about = "Finds Go programs in container images that will ask DNS before /etc/hosts",
     long_about = "Finds Go programs in container images that will ask DNS before /etc/hosts.\n\n\
         nsslint reads an image without extracting it, finds its C library, its /etc/nsswitch.conf, its ENV and \
@@ -36,7 +36,8 @@ pub const EXIT_UNREADABLE: u8 = 3;
         nsslint scan docker://registry.example.com/team/app:1.4   from a registry\n  \
         nsslint scan --catalog REGISTRY --shard 3/10 --jobs 4 --cache-dir DIR --format jsonl\n  \
         nsslint explain ./app.tar /usr/local/bin/app  why a program gets its order\n  \
-        nsslint rules                                 every rule with its rationale\n\n\
+        nsslint rules                                 every rule with its rationale\n  \
+        nsslint completions bash > /etc/bash_completion.d/nsslint   shell completions (also zsh, fish, ...)\n\n\
         Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage error, 3 an image could not be read."
 )]
 pub struct Cli {
@@ -53,6 +54,13 @@ pub enum Command {
         /// A rule id (NSL001) or name (go-dns-before-hosts).
         rule: Option<String>,
     },
+    /// Print a shell completion script: nsslint completions bash|zsh|fish|powershell|elvish.
+    Completions {
+        #[arg(value_enum)]
+        shell: ops::docs::Shell,
+    },
+    /// Print the man page (roff): nsslint man > nsslint.1
+    Man,
     /// Show the resolver decisions nsslint predicts for one program of an image.
     Explain {
         #[command(flatten)]
@@ -240,6 +248,8 @@ pub fn main() -> ExitCode {
     let ended = match cli.command {
         Command::Scan(args) => args.request().and_then(|request| ops::scan::scan(&request)),
         Command::Rules { rule } => ops::rules::text(rule.as_deref()).map(print),
+        Command::Completions { shell } => ops::docs::completions(shell, Cli::command()).map(print),
+        Command::Man => ops::docs::man_page(Cli::command()).map(print),
         Command::Explain { image, path } => image
             .reading
             .reading()

@@ -154,6 +154,12 @@ fn assert_writes_nothing(args: &[&str]) {
         .lines()
         .filter(|line| {
             let call = line.split('(').next().unwrap_or("").trim();
+            // A worker thread that ends while strace stops it is logged as `???( <detached ...>`: strace
+            // never decoded a call there, so there is nothing to judge (seen once in CI-like load; the run's
+            // cwd and HOME are still checked empty by `run`).
+            if call == "???" && line.contains("<detached ...>") {
+                return false;
+            }
             let opens = call.starts_with("open") || call.starts_with("creat");
             if opens {
                 line.contains("O_WRONLY")
