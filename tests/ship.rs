@@ -99,8 +99,17 @@ fn the_packaged_crate_holds_the_sources_and_no_tests_fixtures_or_benchmark() {
         .lines()
         .map(str::to_string)
         .collect();
-    for needed in ["src/main.rs", "src/lib.rs", "build.rs", "rules/NSL001.md", "Cargo.lock"] {
-        assert!(files.iter().any(|f| f == needed), "{needed} missing: {files:?}");
+    for needed in [
+        "src/main.rs",
+        "src/lib.rs",
+        "build.rs",
+        "rules/NSL001.md",
+        "Cargo.lock",
+    ] {
+        assert!(
+            files.iter().any(|f| f == needed),
+            "{needed} missing: {files:?}"
+        );
     }
     let stray: Vec<&String> = files
         .iter()

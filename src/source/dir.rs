@@ -16,7 +16,7 @@ use super::oci::{
     check_is_image, is_attestation, layers_of, parse_json, platform_of_descriptor,
     read_verified_blob, MAX_MANIFESTS,
 };
-use super::platform::{choose, Platform, PlatformChoice};
+use super::platform::{Platform, PlatformChoice};
 use super::{parse_sha256, sha256_digest, Image, ImageRef, Location};
 use crate::error::ImageError;
 
@@ -179,18 +179,12 @@ fn load(
     })
 }
 
+/// The chosen platforms' images; errors name the top manifest.
 fn finish(
     input: &str,
     loaded: Vec<(Platform, Image)>,
     choice: &PlatformChoice,
 ) -> Result<Vec<Image>, ImageError> {
-    let chosen =
-        choose(loaded, choice).map_err(|what| ImageError::new(input, "manifest.json", what))?;
-    Ok(chosen
-        .into_iter()
-        .map(|(platform, mut image)| {
-            image.platform = platform;
-            image
-        })
-        .collect())
+    super::choose_images(loaded, choice)
+        .map_err(|what| ImageError::new(input, "manifest.json", what))
 }

@@ -288,6 +288,21 @@ pub fn open(reference: &ImageRef, platform: &PlatformChoice) -> Result<Vec<Image
     (reference.transport.open)(reference, platform)
 }
 
+/// The images of the platforms chosen among those loaded, each labelled with the platform it was chosen as
+/// (an index entry's, which may be more precise than its config's).
+fn choose_images(
+    loaded: Vec<(Platform, Image)>,
+    choice: &PlatformChoice,
+) -> Result<Vec<Image>, String> {
+    Ok(platform::choose(loaded, choice)?
+        .into_iter()
+        .map(|(platform, mut image)| {
+            image.platform = platform;
+            image
+        })
+        .collect())
+}
+
 /// The files of a tar archive, indexed once; errors name the input.
 pub(crate) fn tar_files(reference: &ImageRef) -> Result<Arc<dyn Files>, ImageError> {
     Ok(Arc::new(TarFiles::index(&reference.path).map_err(|e| {

@@ -3,7 +3,7 @@
 //! its digest before it is believed.
 
 use super::files::{Files, METADATA_LIMIT};
-use super::platform::{choose, Platform, PlatformChoice};
+use super::platform::{Platform, PlatformChoice};
 use super::{parse_sha256, sha256_digest, Expected, Image, Layer};
 use crate::error::ImageError;
 use oci_spec::image::{Descriptor, ImageConfiguration, ImageIndex, ImageManifest};
@@ -335,15 +335,7 @@ pub fn open(
             platform_of_descriptor(&candidate.descriptor).unwrap_or_else(|| image.platform.clone());
         loaded.push((platform, image));
     }
-    let chosen =
-        choose(loaded, choice).map_err(|what| ImageError::new(input, "index.json", what))?;
-    Ok(chosen
-        .into_iter()
-        .map(|(platform, mut image)| {
-            image.platform = platform;
-            image
-        })
-        .collect())
+    super::choose_images(loaded, choice).map_err(|what| ImageError::new(input, "index.json", what))
 }
 
 fn load_manifest(
