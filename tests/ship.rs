@@ -104,6 +104,7 @@ fn the_packaged_crate_holds_the_sources_and_no_tests_fixtures_or_benchmark() {
         "src/lib.rs",
         "build.rs",
         "rules/NSL001.md",
+        "LICENSE",
         "Cargo.lock",
     ] {
         assert!(
