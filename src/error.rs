@@ -45,3 +45,24 @@ impl fmt::Display for ImageError {
 }
 
 impl std::error::Error for ImageError {}
+
+/// An error with its causes, one line: reqwest's own message leaves out the cause that matters.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    // Causes are often repeated by the wrapper's message; add only what is new.
+    let mut depth = 0;
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+        depth += 1;
+        if depth > 8 {
+            break;
+        }
+    }
+    text
+}

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::tarstream::{Kind, Seekable, TarError, TarReader};
 
@@ -108,9 +109,11 @@ enum Member {
 }
 
 /// The members of a tar archive, indexed once by reading only the headers (data is skipped by seeking).
-/// Each `open` uses its own file handle, so layers can be read in parallel.
+/// The archive is held open once; each `open` reads at its own offsets (positional reads), so layers can be
+/// read in parallel — and an archive with no name (an engine's export spooled to an unlinked file) works
+/// the same.
 pub struct TarFiles {
-    path: PathBuf,
+    file: Arc<File>,
     members: HashMap<String, Member>,
 }
 
@@ -131,8 +134,13 @@ pub fn clean_member_name(raw: &str) -> String {
 
 impl TarFiles {
     pub fn index(path: &Path) -> io::Result<TarFiles> {
-        let file = File::open(path)?;
-        let source = Seekable::new(file)?;
+        TarFiles::index_file(File::open(path)?)
+    }
+
+    /// Indexes an open archive, read from its start.
+    pub fn index_file(file: File) -> io::Result<TarFiles> {
+        let file = Arc::new(file);
+        let source = Seekable::new(PositionalReader::new(Arc::clone(&file), 0, u64::MAX))?;
         let mut archive = TarReader::new(source);
         let mut members = HashMap::new();
         let bad = |e: TarError| {
@@ -175,10 +183,7 @@ impl TarFiles {
             }
             members.insert(name, member);
         }
-        Ok(TarFiles {
-            path: path.to_path_buf(),
-            members,
-        })
+        Ok(TarFiles { file, members })
     }
 
     /// Follows the archive's own links (skopeo writes `<id>/layer.tar` as symlinks to blobs) to the data.
@@ -214,16 +219,59 @@ impl Files for TarFiles {
 
     fn open(&self, name: &str) -> io::Result<(Box<dyn Read + Send>, u64)> {
         let (offset, size) = self.locate(name)?;
-        let mut file = File::open(&self.path)?;
-        let file_len = file.metadata()?.len();
+        let file_len = self.file.metadata()?.len();
         if offset.saturating_add(size) > file_len {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 format!("member {name:?} claims {size} bytes at offset {offset}, past the archive's end ({file_len} bytes)"),
             ));
         }
-        file.seek(SeekFrom::Start(offset))?;
-        Ok((Box::new(file.take(size)), size))
+        Ok((
+            Box::new(PositionalReader::new(Arc::clone(&self.file), offset, size)),
+            size,
+        ))
+    }
+}
+
+/// `len` bytes of a shared file from `start`, read with positional reads (no shared cursor).
+struct PositionalReader {
+    file: Arc<File>,
+    pos: u64,
+    end: u64,
+}
+
+impl PositionalReader {
+    fn new(file: Arc<File>, start: u64, len: u64) -> Self {
+        PositionalReader {
+            file,
+            pos: start,
+            end: start.saturating_add(len),
+        }
+    }
+}
+
+impl Read for PositionalReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let want = (self.end - self.pos).min(buf.len() as u64) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for PositionalReader {
+    /// Only what [`Seekable`] asks: the end (the file's length) and absolute offsets.
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = match to {
+            SeekFrom::Start(at) => at,
+            SeekFrom::End(delta) => self.file.metadata()?.len().saturating_add_signed(delta),
+            SeekFrom::Current(delta) => self.pos.saturating_add_signed(delta),
+        };
+        Ok(self.pos)
     }
 }
 

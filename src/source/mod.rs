@@ -10,6 +10,7 @@
 
 pub mod dir;
 pub mod docker_archive;
+pub mod engine;
 pub mod files;
 pub mod oci;
 pub mod platform;
@@ -81,6 +82,20 @@ pub static TRANSPORTS: &[Transport] = &[
         prefix: "dir:",
         parse: dir::location,
         open: dir::open,
+        downloads: false,
+    },
+    Transport {
+        name: "docker-daemon",
+        prefix: "docker-daemon:",
+        parse: engine::location,
+        open: engine::open_docker,
+        downloads: false,
+    },
+    Transport {
+        name: "podman",
+        prefix: "podman:",
+        parse: engine::location,
+        open: engine::open_podman,
         downloads: false,
     },
     Transport {

@@ -476,8 +476,14 @@ pub fn fixture(relative: &str) -> Option<Vec<u8>> {
 
 /// Runs the built `nsslint` binary; returns (exit code, stdout, stderr).
 pub fn nsslint(args: &[&str]) -> (i32, String, String) {
+    nsslint_with(args, &[])
+}
+
+/// [`nsslint`] with these environment variables set.
+pub fn nsslint_with(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_nsslint"))
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     (

@@ -17,7 +17,8 @@ use super::super::{parse_sha256, sha256_digest};
 use super::auth::Target;
 use super::client::Session;
 use super::credentials::Credential;
-use super::fault::{error_chain, read_limited, Failure};
+use super::fault::{read_limited, Failure};
+use crate::error::error_chain;
 
 /// Chunks (as the HTTP body delivers them, typically 8–64 KiB) buffered ahead of the walker.
 const CHUNKS_AHEAD: usize = 16;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use oci_client::errors::OciEnvelope;
 
 use super::credentials::Credential;
+use crate::error::error_chain;
 
 /// Why one request failed.
 pub(super) enum Fault {
@@ -184,27 +185,6 @@ fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a 
         current = e.source();
     }
     None
-}
-
-/// An error with its causes, one line: reqwest's own message leaves out the cause that matters.
-pub(super) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    // Causes are often repeated by the wrapper's message; add only what is new.
-    let mut depth = 0;
-    while let Some(cause) = source {
-        let line = cause.to_string();
-        if !text.contains(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        source = cause.source();
-        depth += 1;
-        if depth > 8 {
-            break;
-        }
-    }
-    text
 }
 
 /// Reads a whole (small) body, refusing one over `limit` bytes.
