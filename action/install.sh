@@ -7,7 +7,7 @@
 #
 # A release is installed only when its sha256 is pinned in action/checksums.txt, committed with the action,
 # so what runs is exactly what was reviewed when the action's ref was chosen. `source` builds the binary from
-# the action's own checkout with `cargo build --release --locked` (needs Rust 1.85+ on the runner).
+# the action's own checkout with `cargo build --release --locked` (needs Rust 1.87+ on the runner).
 #
 # Overrides, for tests and mirrors:
 # NSSLINT_RELEASE_BASE_URL  base of the download URL (default: the project's GitHub releases); the asset is
@@ -31,7 +31,7 @@ install_from_source() {
   local repo target_dir
   repo="$(cd "$NSSLINT_ACTION_DIR/.." && pwd)"
   command -v cargo >/dev/null \
-    || fail "version: source builds nsslint with cargo, which is not on PATH; install a Rust toolchain (1.85 or later) first, or use a release version"
+    || fail "version: source builds nsslint with cargo, which is not on PATH; install a Rust toolchain (1.87 or later) first, or use a release version"
   target_dir="${CARGO_TARGET_DIR:-$repo/target}"
   note "building nsslint from $repo (cargo build --release --locked)"
   CARGO_TARGET_DIR="$target_dir" cargo build --release --locked --manifest-path "$repo/Cargo.toml" >&2 \

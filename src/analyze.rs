@@ -101,7 +101,17 @@ pub fn analyze_cached(
     let fs = Rootfs::merge(&scans);
     let digests: Vec<String> = image.layers.iter().map(|l| l.digest.clone()).collect();
     let history = image.layer_history();
-    let facts = crate::gather::image_facts(&scans, &fs, &digests, &image.env());
+    let mut facts = crate::gather::image_facts(&scans, &fs, &digests, &image.env());
+    facts.env.unknown = image.notes.env_unknown.clone();
+    let unread = image.notes.unread.lock().unwrap_or_else(|e| e.into_inner());
+    facts
+        .skipped
+        .extend(unread.iter().map(|u| crate::facts::image::Skipped {
+            path: Some(u.path.clone()),
+            layer: digests.first().cloned(),
+            what: u.what.clone(),
+        }));
+    drop(unread);
     let layers = scans
         .iter()
         .map(|s| LayerSummary {

@@ -178,7 +178,11 @@ fn image_files() -> Option<Vec<(&'static str, Vec<u8>)>> {
 
 #[test]
 fn engine_reads_give_the_verdict_of_the_saved_image() {
-    if !tools_present("engine reads", &["podman", "buildah"], "podman buildah") {
+    if !tools_present(
+        "engine reads",
+        &["podman", "buildah", "umoci"],
+        "podman buildah umoci",
+    ) {
         return;
     }
     let Some(files) = image_files() else { return };
@@ -257,6 +261,49 @@ fn engine_reads_give_the_verdict_of_the_saved_image() {
         assert_eq!(verdict(&images[0]), verdict(&expected[0]), "{input}");
         assert_eq!(images[0]["input"], input.as_str(), "{input}");
     }
+    // The same image unpacked by umoci and read as a tree: the same verdict but for what its ENV decided —
+    // the tree has no ENV, so the old program asks DNS first (NSL001) there.
+    let bundle = podman.dir.path().join("bundle");
+    let layout = saved.join("app-oci-dir");
+    let unpacked = Command::new("umoci")
+        .args(["unpack", "--image"])
+        .arg(format!(
+            "{}:localhost/nsslint-test/app:dev",
+            layout.display()
+        ))
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        unpacked.status.success(),
+        "umoci unpack: {}",
+        String::from_utf8_lossy(&unpacked.stderr)
+    );
+    let (code, tree, stderr) =
+        scan_with(&format!("rootfs:{}", bundle.join("rootfs").display()), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        verdict(&tree[0]),
+        (
+            vec![
+                (
+                    "/usr/local/bin/esbuild-new".to_string(),
+                    "files,dns".to_string()
+                ),
+                (
+                    "/usr/local/bin/esbuild-old".to_string(),
+                    "dns,files".to_string()
+                ),
+            ],
+            vec![(
+                "NSL001".to_string(),
+                "/usr/local/bin/esbuild-old".to_string()
+            )]
+        )
+    );
+    assert_eq!(tree[0]["libc"], expected[0]["libc"]);
+    assert!(tree[0]["env"]["unknown"].is_string());
+
     // An ID names the image by its first tag.
     let (_, by_id, _) = scan_with(&format!("podman:{id}"), &[("CONTAINER_HOST", &host)]);
     assert_eq!(by_id[0]["name"], "localhost/nsslint-test/app:dev");
@@ -457,7 +504,10 @@ fn no_engine_listening_names_the_socket_and_the_way_out() {
     let host = format!("unix://{}", stale.display());
     let (code, _, stderr) = scan_with("podman:app:dev", &[("CONTAINER_HOST", &host)]);
     assert_eq!(code, 3, "{stderr}");
-    assert!(stderr.contains("nothing answers there"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("nothing answers at {}", stale.display())),
+        "{stderr}"
+    );
     assert!(stderr.contains("podman system service"), "{stderr}");
 
     // Settings that cannot work are refused before any connection.
@@ -549,4 +599,69 @@ fn engines_that_answer_nonsense_are_reported_not_believed() {
         assert!(stderr.contains(expected), "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
     }
+}
+
+#[test]
+fn a_socket_we_may_not_open_names_its_group() {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    if !root {
+        eprintln!("SKIPPED: a socket we may not open: needs root, to run nsslint as nobody");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let socket = dir.path().join("docker.sock");
+    let _listener = UnixListener::bind(&socket).unwrap();
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o660)).unwrap();
+    let output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_nsslint"))
+        .args(["scan", "docker-daemon:app:dev"])
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "permission denied on {} (group root, mode 660): run as a member of root",
+            socket.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_export_cut_off_midway_names_the_image_and_how_far_it_got() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("cut.sock");
+    fake_engine(&socket, |line| {
+        if line.contains("/images/get") {
+            // Promises 1 MiB, sends 5000 bytes, closes.
+            let mut out = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: 1048576\r\n\r\n".to_vec();
+            out.extend_from_slice(&[0u8; 5000]);
+            out
+        } else {
+            http(
+                "200 OK",
+                format!(r#"{{"Id":"sha256:{}"}}"#, "cd".repeat(32)).as_bytes(),
+            )
+        }
+    });
+    let host = format!("unix://{}", socket.display());
+    let (code, _, stderr) = scan_with("docker-daemon:team/app:1.4", &[("DOCKER_HOST", &host)]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("docker-daemon:team/app:1.4: "), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot export \"team/app:1.4\" (sha256:{}): the export broke after 5000 bytes",
+            "cd".repeat(32)
+        )),
+        "{stderr}"
+    );
 }

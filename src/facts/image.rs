@@ -32,6 +32,10 @@ pub struct LibcFacts {
 /// The variables of the image config's `Env` that change how resolvers behave.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ResolverEnv {
+    /// Why the environment could not be read (a root filesystem has no config); the variables below are
+    /// then all unset, which is what predictions assume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<String>,
     pub godebug: Option<String>,
     pub localdomain: Option<String>,
     pub res_options: Option<String>,

@@ -9,10 +9,10 @@ use super::ImageReport;
 use crate::rules::{all, Finding, Level};
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Location, LogicalLocation, Message,
-    MultiformatMessageString, PhysicalLocation, PropertyBag, Region, Replacement,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    RunAutomationDetails, Sarif, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Invocation, Location, LogicalLocation,
+    Message, MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region,
+    Replacement, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel,
+    Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 
@@ -256,7 +256,22 @@ pub fn render(reports: &[ImageReport]) -> String {
             .rules(rules.clone())
             .build();
         let platform = report.analysis.platform.to_string();
-        let run = Run::builder()
+        // What the analysis could not see about the whole image (a root filesystem's ENV) is the run's
+        // notification, not a result: no line of any file is at fault.
+        let notifications: Vec<Notification> = report
+            .analysis
+            .facts
+            .env
+            .unknown
+            .iter()
+            .map(|why| {
+                Notification::builder()
+                    .level(json!("note"))
+                    .message(Message::builder().text(why.clone()).build())
+                    .build()
+            })
+            .collect();
+        let mut run = Run::builder()
             .tool(Tool::builder().driver(driver).build())
             .results(results)
             .automation_details(
@@ -265,6 +280,12 @@ pub fn render(reports: &[ImageReport]) -> String {
                     .build(),
             )
             .build();
+        if !notifications.is_empty() {
+            run.invocations = Some(vec![Invocation::builder()
+                .execution_successful(true)
+                .tool_execution_notifications(notifications)
+                .build()]);
+        }
         runs.push(run);
     }
     let sarif = Sarif::builder()

@@ -97,6 +97,9 @@ pub fn render(reports: &[ImageReport], color: bool) -> String {
             count(Level::Error),
             count(Level::Warning),
         );
+        if let Some(why) = &facts.env.unknown {
+            let _ = writeln!(out, "  {} {why}", paint(color, "1;34", "= note:"));
+        }
     }
     out
 }

@@ -175,6 +175,7 @@ fn load(
         config,
         config_digest: Some(config_digest),
         layers,
+        notes: Default::default(),
         files: Arc::clone(files),
     })
 }

@@ -188,6 +188,7 @@ fn load(input: &str, files: &Arc<dyn Files>, entry: ManifestEntry) -> Result<Ima
         config,
         config_digest: Some(config_digest),
         layers,
+        notes: Default::default(),
         files: Arc::clone(files),
     })
 }

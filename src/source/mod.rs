@@ -1,5 +1,6 @@
 //! Where image bytes come from. A source turns an input (`./app.tar`, `oci:./layout:v1`,
-//! `oci-archive:./x.tar`, `docker-archive:./x.tar`) into one or more [`Image`]s: the image configuration and,
+//! `oci-archive:./x.tar`, `docker-archive:./x.tar`, `dir:./x`, `rootfs:/mnt/x`, `docker-daemon:app:dev`,
+//! `podman:app:dev`) into one or more [`Image`]s: the image configuration and,
 //! per layer, its digests, media type and a way to open its bytes. Nothing here looks inside a layer.
 //!
 //! Registries (`docker://REGISTRY/REPO:TAG`, see [`registry`]) are another [`files::Files`] blob store behind
@@ -15,6 +16,7 @@ pub mod files;
 pub mod oci;
 pub mod platform;
 pub mod registry;
+pub mod rootfs;
 
 use crate::error::ImageError;
 use files::{Files, TarFiles};
@@ -82,6 +84,13 @@ pub static TRANSPORTS: &[Transport] = &[
         prefix: "dir:",
         parse: dir::location,
         open: dir::open,
+        downloads: false,
+    },
+    Transport {
+        name: "rootfs",
+        prefix: "rootfs:",
+        parse: rootfs::location,
+        open: rootfs::open,
         downloads: false,
     },
     Transport {
@@ -242,7 +251,26 @@ pub struct Image {
     pub config: oci_spec::image::ImageConfiguration,
     pub config_digest: Option<String>,
     pub layers: Vec<Layer>,
+    /// What this source could not show (nothing, for every source but `rootfs:`).
+    pub notes: SourceNotes,
     files: Arc<dyn Files>,
+}
+
+/// What a source could not show the analysis: a root filesystem has no config (so no ENV) and may hold files
+/// that cannot be read. The unread files are known only once the layer has been walked.
+#[derive(Debug, Clone, Default)]
+pub struct SourceNotes {
+    /// Why the image's environment is unknown, when it is.
+    pub env_unknown: Option<String>,
+    pub unread: Arc<std::sync::Mutex<Vec<Unread>>>,
+}
+
+/// A file the source could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    /// Path in the image (`/etc/shadow`).
+    pub path: String,
+    pub what: String,
 }
 
 impl Image {

@@ -367,6 +367,7 @@ fn load_manifest(
         config,
         config_digest: Some(config_digest),
         layers,
+        notes: Default::default(),
         files: Arc::clone(files),
     })
 }

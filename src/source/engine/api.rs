@@ -65,13 +65,15 @@ pub enum Fault {
         status: u16,
         message: String,
     },
+    /// The socket is there but this user may not connect (not in its group).
+    Denied(String),
     Broken(String),
 }
 
 impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Fault::Absent(what) | Fault::Broken(what) => f.write_str(what),
+            Fault::Absent(what) | Fault::Denied(what) | Fault::Broken(what) => f.write_str(what),
             Fault::Refused { status, message } => {
                 write!(f, "the engine answered {status}: {message}")
             }
@@ -88,7 +90,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for the endpoint; a Unix socket that does not exist is [`Fault::Absent`] at once.
+    /// A client for the endpoint; a Unix socket that does not exist or refuses is [`Fault::Absent`] at
+    /// once, one we may not open [`Fault::Denied`].
     pub fn new(endpoint: &Endpoint) -> Result<Client, Fault> {
         // reqwest builds its TLS settings even for plain HTTP: it needs the provider (ring, as the
         // registry client's) installed first. Installing it twice is harmless.
@@ -103,12 +106,7 @@ impl Client {
             .user_agent(concat!("nsslint/", env!("CARGO_PKG_VERSION")));
         let (builder, base) = match &endpoint.address {
             Address::Unix(path) => {
-                match std::fs::metadata(path) {
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                        return Err(Fault::Absent(format!("no socket at {}", path.display())))
-                    }
-                    _ => {}
-                }
+                probe_socket(path)?;
                 // The host is not looked up: every request goes to the socket.
                 (
                     builder.unix_socket(path.as_path()),
@@ -217,6 +215,45 @@ impl Client {
             message: engine_message(&body),
         })
     }
+}
+
+/// Connects once to tell the ways a socket fails apart (reqwest says only "error trying to connect").
+fn probe_socket(path: &std::path::Path) -> Result<(), Fault> {
+    use std::io::ErrorKind;
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            Err(Fault::Absent(format!("no socket at {}", path.display())))
+        }
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+            use std::os::unix::fs::MetadataExt;
+            let owner = std::fs::metadata(path)
+                .map(|m| {
+                    let group = group_name(m.gid()).unwrap_or_else(|| format!("gid {}", m.gid()));
+                    format!(" (group {group}, mode {:o}): run as a member of {group} (sudo usermod -aG {group} $USER, then log in again) or as root", m.mode() & 0o777)
+                })
+                .unwrap_or_default();
+            Err(Fault::Denied(format!(
+                "permission denied on {}{owner}",
+                path.display()
+            )))
+        }
+        Err(e) => Err(Fault::Absent(format!(
+            "nothing answers at {} ({e})",
+            path.display()
+        ))),
+    }
+}
+
+/// The name of a group, from `/etc/group` (no libc call for one name).
+fn group_name(gid: u32) -> Option<String> {
+    let groups = std::fs::read_to_string("/etc/group").ok()?;
+    groups.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id: u32 = fields.nth(1)?.parse().ok()?;
+        (id == gid).then(|| name.to_string())
+    })
 }
 
 fn broken(e: &reqwest::Error) -> Fault {

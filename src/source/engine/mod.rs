@@ -101,6 +101,13 @@ pub fn find(
                     candidate.describe()
                 )))
             }
+            Err(Fault::Denied(why)) => {
+                return Err(fail(format!(
+                    "{} at {}: {why}",
+                    engine.name(),
+                    candidate.describe()
+                )))
+            }
             Err(fault) => {
                 return Err(fail(format!(
                     "{} at {}: cannot inspect {name:?}: {fault}",
