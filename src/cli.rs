@@ -28,10 +28,14 @@ pub const EXIT_UNREADABLE: u8 = 3;
         nsslint reads an image without extracting it, finds its C library, its /etc/nsswitch.conf, its ENV and \
         every Go program with its build information, and predicts for each program the order in which its \
         resolver will consult /etc/hosts (files) and DNS.",
-    after_help = "Examples:\n  nsslint scan ./app.tar                        docker save tarball (format sniffed)\n  \
+    after_help = "Examples:\n  nsslint scan app:dev                          the image you just built: a file if one is named so, else the\n                                                Docker engine, else Podman, else its registry (--no-pull: not that)\n  \
+        nsslint scan docker-daemon:app:dev            the local Docker engine (DOCKER_HOST, docker context, docker.sock)\n  \
+        nsslint scan podman:app:dev                   Podman's API service (CONTAINER_HOST, its sockets)\n  \
+        nsslint scan ./app.tar                        docker save tarball (format sniffed)\n  \
         nsslint scan oci:./layout:v1                  OCI image layout directory, tag v1\n  \
         nsslint scan oci-archive:./app-oci.tar        OCI layout packed in a tar\n  \
         nsslint scan dir:./app-dir                    skopeo's directory format (skopeo copy IMAGE dir:./app-dir)\n  \
+        nsslint scan rootfs:/mnt/extracted            an unpacked root filesystem (its ENV is unknown)\n  \
         nsslint scan docker-archive:./app.tar --format sarif --output nsslint.sarif\n  \
         nsslint scan docker://registry.example.com/team/app:1.4   from a registry\n  \
         nsslint scan --catalog REGISTRY --shard 3/10 --jobs 4 --cache-dir DIR --format jsonl\n  \
@@ -72,8 +76,9 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ImageArgs {
-    /// The image: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF],
-    /// dir:DIR (skopeo's directory format) or docker://REGISTRY/REPO:TAG.
+    /// The image: NAME[:TAG] (a file of that name, else the local engines, else the registry), PATH
+    /// (sniffed), docker-daemon:NAME[:TAG], podman:NAME[:TAG], docker-archive:PATH[:NAME:TAG], oci:DIR[:REF],
+    /// oci-archive:PATH[:REF], dir:DIR (skopeo's directory format), rootfs:DIR or docker://REGISTRY/REPO:TAG.
     pub image: String,
     #[command(flatten)]
     pub reading: ReadingArgs,
@@ -102,12 +107,17 @@ pub struct ReadingArgs {
     /// Files larger than this are not read (reported as NSL900). Bytes, or with a K/M/G suffix.
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// A bare image name (app:dev) is looked up in the local engines only, never pulled from a registry.
+    #[arg(long)]
+    pub no_pull: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    /// Images to scan: PATH (sniffed), docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF],
-    /// dir:DIR (skopeo's directory format), docker://REGISTRY/REPO:TAG (or @sha256:…).
+    /// Images to scan: NAME[:TAG] (a file of that name, else the local engines, else the registry), PATH
+    /// (sniffed), docker-daemon:NAME[:TAG], podman:NAME[:TAG], docker-archive:PATH[:NAME:TAG], oci:DIR[:REF],
+    /// oci-archive:PATH[:REF], dir:DIR (skopeo's directory format), rootfs:DIR, docker://REGISTRY/REPO:TAG
+    /// (or @sha256:…).
     #[arg(value_name = "IMAGE", required_unless_present_any = ["images_from", "repository", "catalog"])]
     pub images: Vec<String>,
     /// Also scan the images this file lists, one a line (blank lines and `#` comments are skipped).
@@ -205,6 +215,7 @@ impl ReadingArgs {
                 ca_files: self.registry_ca.clone(),
                 ..Default::default()
             },
+            pull: !self.no_pull,
         })
     }
 }

@@ -329,6 +329,19 @@ fn engine_reads_give_the_verdict_of_the_saved_image() {
         )]
     );
 
+    // A bare name: no such file, no Docker engine answers, Podman has it.
+    let nowhere = format!(
+        "unix://{}",
+        podman.dir.path().join("no-docker.sock").display()
+    );
+    let (code, images, stderr) = scan_with(
+        "nsslint-test/app:dev",
+        &[("DOCKER_HOST", &nowhere), ("CONTAINER_HOST", &host)],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(verdict(&images[0]), verdict(&expected[0]));
+    assert_eq!(images[0]["input"], "nsslint-test/app:dev");
+
     // An image the engine does not have: exit 3, naming the engine's socket and its own message.
     let (code, _, stderr) = scan_with("podman:nsslint-test/absent:1", &[("CONTAINER_HOST", &host)]);
     assert_eq!(code, 3, "{stderr}");

@@ -994,7 +994,7 @@ fn the_git_pre_push_hook_blocks_a_push_with_findings() {
 }
 
 #[test]
-fn the_git_pre_push_hook_refuses_without_an_image_and_saves_daemon_images() {
+fn the_git_pre_push_hook_refuses_without_an_image_and_reads_engine_images_itself() {
     let Some((dir, work)) = repo_with_hook() else {
         return;
     };
@@ -1034,17 +1034,33 @@ fn the_git_pre_push_hook_refuses_without_an_image_and_saves_daemon_images() {
         text(&out.stderr)
     );
 
-    // docker-daemon:NAME is saved with docker (here a stand-in that "saves" the example image).
-    let bin = dir.path().join("fake-bin");
-    write_script(
-        &bin.join("docker"),
-        &format!("#!/bin/sh\n[ \"$1\" = save ] && [ \"$2\" = --output ] && [ \"$4\" = app:ci ] && cp '{SEED_IMAGE}' \"$3\"\n"),
+    // docker-daemon:NAME goes to nsslint as it is, which reads the engine itself (no docker save): here no
+    // engine listens, and nsslint's error, naming the socket, blocks the push. (tests/engines.rs reads real
+    // engines.)
+    let socket = dir.path().join("no-engine.sock");
+    let host = format!("unix://{}", socket.display());
+    let out = run_hook(
+        &[
+            ("NSSLINT_IMAGE", "docker-daemon:app:ci"),
+            ("DOCKER_HOST", &host),
+        ],
+        None,
     );
-    let out = run_hook(&[("NSSLINT_IMAGE", "docker-daemon:app:ci")], Some(&bin));
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("docker save app:ci") && stderr.contains("NSL001"),
+        stderr.contains(&format!(
+            "no Docker engine answers ({host} (DOCKER_HOST): no socket at"
+        )) && stderr.contains("nsslint could not scan docker-daemon:app:ci (exit 3): push blocked"),
+        "{stderr}"
+    );
+    // A bare name that is a file is that file.
+    std::fs::copy(SEED_IMAGE, work.join("app-ci.tar")).unwrap();
+    let out = run_hook(&[("NSSLINT_IMAGE", "app-ci.tar")], None);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("NSL001") && stderr.contains("push blocked"),
         "{stderr}"
     );
 }

@@ -1226,3 +1226,54 @@ fn hundred_images_cold_and_warm_cache() {
     run("cold cache", true);
     run("warm cache", true);
 }
+
+#[test]
+fn a_bare_name_no_engine_has_is_pulled_unless_no_pull() {
+    if !tools_present("bare names") {
+        return;
+    }
+    let registry = Registry::start();
+    let host = registry.host();
+    registry.push(&docker_archive(), "seed/incident:bare", &[]);
+    let nowhere = tempfile::tempdir().unwrap();
+    let docker = format!("unix://{}", nowhere.path().join("docker.sock").display());
+    let podman = format!("unix://{}", nowhere.path().join("podman.sock").display());
+    let engines = [
+        ("DOCKER_HOST", docker.as_str()),
+        ("CONTAINER_HOST", podman.as_str()),
+    ];
+    let name = format!("{host}/seed/incident:bare");
+    let (code, stdout, stderr) = nsslint_env(
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--insecure-registry",
+            &host,
+            &name,
+        ],
+        &engines,
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let image = &images(&stdout, &stderr)[0];
+    assert_eq!(verdict(image), local_verdict());
+    assert_eq!(image["input"], name.as_str());
+    // --no-pull: the registry is not asked; the error lists each place tried, in order.
+    let (code, _, stderr) = nsslint_env(
+        &["scan", "--no-pull", "--insecure-registry", &host, &name],
+        &engines,
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let places = [
+        format!("./{name}: no such file or directory"),
+        format!("no Docker engine answers ({docker} (DOCKER_HOST): no socket at"),
+        format!("no Podman engine answers ({podman} (CONTAINER_HOST): no socket at"),
+        format!("docker://{name}: not tried (--no-pull)"),
+    ];
+    let mut at = 0;
+    for place in &places {
+        let found = stderr[at..].find(place.as_str());
+        assert!(found.is_some(), "{place:?} (in order) in {stderr}");
+        at += found.unwrap();
+    }
+}

@@ -28,12 +28,16 @@ pub struct Reading {
     pub choice: PlatformChoice,
     pub walk: WalkOptions,
     pub registry: RegistryOptions,
+    /// Whether a bare name no engine has may be pulled from its registry.
+    pub pull: bool,
 }
 
 impl Reading {
-    /// Sets the registry options for this process (the registry session is made on first use).
+    /// Sets the registry options and the bare-name lookup for this process (the registry session is made
+    /// on first use).
     pub fn configure(&self) {
         registry::configure(self.registry.clone());
+        source::bare::configure(self.pull);
     }
 }
 

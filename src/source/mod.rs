@@ -9,6 +9,7 @@
 //! One module per transport; [`TRANSPORTS`] lists them with their prefixes, and [`sniff`] tells the format of
 //! a bare path.
 
+pub mod bare;
 pub mod dir;
 pub mod docker_archive;
 pub mod engine;
@@ -116,6 +117,20 @@ pub static TRANSPORTS: &[Transport] = &[
     },
 ];
 
+/// A name that is neither a path nor prefixed by a transport: looked up in the engines, then the registry
+/// ([`bare`]). Not in [`TRANSPORTS`]: it has no prefix.
+pub static BARE_NAME: Transport = Transport {
+    name: "name",
+    prefix: "",
+    parse: bare_name,
+    open: bare::open,
+    downloads: false,
+};
+
+fn bare_name(rest: &str) -> Result<Location, String> {
+    Ok((PathBuf::from(rest), Some(rest.to_string())))
+}
+
 /// Whether an input names a transport whose images come over the network (by its prefix; a bare path is
 /// local, and is not sniffed here).
 pub fn downloads(input: &str) -> bool {
@@ -171,7 +186,12 @@ impl ImageRef {
                     return Err(fail("no path given".into()));
                 }
                 let path = PathBuf::from(input);
-                (sniff(&path).map_err(fail)?, path, None)
+                if !path.exists() && bare::is_image_name(input) {
+                    let (path, reference) = bare_name(input).map_err(fail)?;
+                    (&BARE_NAME, path, reference)
+                } else {
+                    (sniff(&path).map_err(fail)?, path, None)
+                }
             }
         };
         Ok(ImageRef {

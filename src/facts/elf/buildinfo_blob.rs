@@ -54,7 +54,9 @@ impl<'a> Image<'a> {
                     if n >= MAX_CANDIDATES {
                         break;
                     }
-                    if (start as usize + i).is_multiple_of(16) && region.len() - i >= buildinfo::HEADER_LEN {
+                    if (start as usize + i).is_multiple_of(16)
+                        && region.len() - i >= buildinfo::HEADER_LEN
+                    {
                         return Some((start as usize + i, &region[i..]));
                     }
                 }
@@ -75,7 +77,9 @@ impl<'a> Image<'a> {
                 if tried > MAX_CANDIDATES {
                     return None;
                 }
-                if (seg.vaddr + i as u64).is_multiple_of(16) && region.len() - i >= buildinfo::HEADER_LEN {
+                if (seg.vaddr + i as u64).is_multiple_of(16)
+                    && region.len() - i >= buildinfo::HEADER_LEN
+                {
                     return Some((start + i, &region[i..]));
                 }
             }
