@@ -2,8 +2,9 @@
 # action/scan.sh — runs `nsslint scan` for the action and sets its outputs `sarif-file` and `findings-count`.
 #
 # NSSLINT_BIN          the binary (install.sh's output `bin`; default: nsslint on PATH)
-# INPUT_IMAGE          one image or several, one a line: a docker save tar, docker-archive:PATH[:NAME:TAG],
-#                      oci:DIR[:REF], oci-archive:PATH[:REF] or dir:DIR
+# INPUT_IMAGE          one image or several, one a line: an image the runner's Docker engine built
+#                      (docker-daemon:NAME:TAG, or a bare NAME:TAG), a docker save tar,
+#                      docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF] or dir:DIR
 # INPUT_DOCKERFILE     optional: map findings to this Dockerfile's lines (--dockerfile)
 # INPUT_FORMAT         sarif (default), json or text
 # INPUT_OUTPUT         the report file (default nsslint.sarif)
@@ -39,7 +40,7 @@ while IFS= read -r line || [[ -n "$line" ]]; do
   if [[ -n "$line" ]]; then images+=("$line"); fi
 done <<<"${INPUT_IMAGE:-}"
 [[ ${#images[@]} -gt 0 ]] \
-  || fail "input 'image' is empty: give the image to scan (e.g. a 'docker save' tarball), one per line"
+  || fail "input 'image' is empty: give the image to scan (e.g. docker-daemon:app:ci, or a 'docker save' tarball), one per line"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

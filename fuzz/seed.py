@@ -246,6 +246,27 @@ def main():
             if m.isfile() and m.name.endswith(".json") and m.size < 65536:
                 put("image_json", "example-" + os.path.basename(m.name), outer.extractfile(m).read())
 
+    # Engine answers: an inspect (the example's own ID and diff IDs, then one without layers), a NUL, and
+    # an export — the example archive itself, and its first 4 KiB (an export cut off).
+    with open(EXAMPLE, "rb") as f:
+        archive = f.read()
+    with tarfile.open(EXAMPLE) as outer:
+        names = outer.getnames()
+        docker_manifest = json.loads(outer.extractfile("manifest.json").read())
+        config_name = docker_manifest[0]["Config"]
+        example_config = json.loads(outer.extractfile(config_name).read())
+    inspect = json.dumps({
+        "Id": "sha256:" + os.path.basename(config_name).removesuffix(".json"),
+        "RepoTags": docker_manifest[0].get("RepoTags") or [],
+        "RootFS": {"Type": "layers", "Layers": example_config["rootfs"]["diff_ids"]},
+    }).encode()
+    bare = json.dumps({"Id": "sha256:" + "a" * 64}).encode()
+    put("engine_answer", "example", inspect + b"\0" + archive)
+    put("engine_answer", "cut-off", inspect + b"\0" + archive[:4096])
+    put("engine_answer", "no-layers", bare + b"\0" + archive)
+    put("engine_answer", "error-body", b'{"message":"no such image","response":404}')
+    assert "manifest.json" in names
+
 
 if __name__ == "__main__":
     main()

@@ -177,22 +177,29 @@ impl Client {
         parse_inspect(&bytes).map_err(Fault::Broken)
     }
 
-    /// `GET /images/get?names=ID`, written to `into` as it streams; the bytes written.
+    /// `GET /images/get?names=ID`, written to `into` as it streams; the bytes written. Chunks arrive in
+    /// a few KiB; they are written in MiB (one system call per MiB, not per chunk).
     pub fn export(&self, id: &str, into: &mut File) -> Result<u64, Fault> {
         let url = format!("{}/images/get?names={}", self.base, encode(id));
+        let spool_error = |written: u64, e: std::io::Error| {
+            Fault::Broken(format!(
+                "cannot spool the export to a temporary file (TMPDIR) after {written} bytes: {e}"
+            ))
+        };
         self.runtime.block_on(async {
             let mut response = self.send(&url).await?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut *into);
             let mut written = 0u64;
             while let Some(chunk) = response.chunk().await.map_err(|e| {
-                Fault::Broken(format!("the export broke after {written} bytes: {}", chain(&e)))
+                Fault::Broken(format!(
+                    "the export broke after {written} bytes: {}",
+                    chain(&e)
+                ))
             })? {
-                into.write_all(&chunk).map_err(|e| {
-                    Fault::Broken(format!(
-                        "cannot spool the export to a temporary file (TMPDIR) after {written} bytes: {e}"
-                    ))
-                })?;
+                out.write_all(&chunk).map_err(|e| spool_error(written, e))?;
                 written += chunk.len() as u64;
             }
+            out.flush().map_err(|e| spool_error(written, e))?;
             Ok(written)
         })
     }
