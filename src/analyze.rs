@@ -128,7 +128,35 @@ pub fn analyze_cached(
             created_by: history.get(s.layer).cloned().flatten(),
         })
         .collect();
-    Ok(predict(image, layers, facts))
+    let identity = Identity {
+        input: image.input.clone(),
+        name: image.name.clone(),
+        manifest_digest: image.manifest_digest.clone(),
+        platform: image.platform.clone(),
+    };
+    Ok(predict(identity, layers, facts))
+}
+
+impl ImageAnalysis {
+    /// The same image with other facts: the models run again on them (what `nsslint fix` predicts for the
+    /// image it writes).
+    pub fn with_facts(&self, facts: ImageFacts) -> ImageAnalysis {
+        let identity = Identity {
+            input: self.input.clone(),
+            name: self.name.clone(),
+            manifest_digest: self.manifest_digest.clone(),
+            platform: self.platform.clone(),
+        };
+        predict(identity, self.layers.clone(), facts)
+    }
+}
+
+/// What names the analysed image.
+struct Identity {
+    input: String,
+    name: Option<String>,
+    manifest_digest: Option<String>,
+    platform: Platform,
 }
 
 /// Layers found in the cache come from it; the others are walked (in parallel) and stored. A layer another
@@ -179,7 +207,7 @@ fn scan_with_cache(
     Ok(scans)
 }
 
-fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> ImageAnalysis {
+fn predict(identity: Identity, layers: Vec<LayerSummary>, facts: ImageFacts) -> ImageAnalysis {
     let glibc_view = facts.nsswitch.view_as_glibc(facts.libc.glibc_version);
     let musl = libc::predict_musl();
     let nss_context = libc::NssContext {
@@ -219,10 +247,10 @@ fn predict(image: &Image, layers: Vec<LayerSummary>, facts: ImageFacts) -> Image
         })
         .collect();
     ImageAnalysis {
-        input: image.input.clone(),
-        name: image.name.clone(),
-        manifest_digest: image.manifest_digest.clone(),
-        platform: image.platform.clone(),
+        input: identity.input,
+        name: identity.name,
+        manifest_digest: identity.manifest_digest,
+        platform: identity.platform,
         layers,
         facts,
         libc_prediction,

@@ -6,8 +6,8 @@
 
 use crate::facts::file::FileFact;
 use crate::facts::image::{
-    ElfFile, ImageFacts, LibcFacts, LibcKind, ResolverEnv, Skipped, MAX_ELF_FILES, MAX_GO_PROGRAMS,
-    MAX_SKIPPED,
+    ElfFile, ImageFacts, LibcFacts, LibcKind, NsswitchPlace, ResolverEnv, Skipped, MAX_ELF_FILES,
+    MAX_GO_PROGRAMS, MAX_SKIPPED,
 };
 use crate::facts::libc::GlibcVersion;
 use crate::facts::nsswitch::NsswitchFile;
@@ -180,18 +180,39 @@ pub fn image_facts(
     }
     let libc = libc_facts(fs, glibc_seen, glibc_from_dpkg, musl_version);
     let (nsswitch, nsswitch_layer) = nsswitch_file(fs, &observations, &digest);
+    let nsswitch_place = nsswitch_place(fs);
     let mdns_allow = fs.resolve("etc/mdns.allow").is_ok();
     let nss_modules = nss_modules(fs);
     ImageFacts {
         libc,
         nsswitch,
         nsswitch_layer,
+        nsswitch_place,
         mdns_allow,
         nss_modules,
         env: ResolverEnv::from_env(env),
         elf_files,
         skipped,
     }
+}
+
+/// Where a new `/etc/nsswitch.conf` lands: a symlinked `/etc` is followed, a symlink at the file itself is
+/// replaced; a directory there cannot be.
+fn nsswitch_place(fs: &Rootfs) -> Result<NsswitchPlace, String> {
+    let place = fs.placement("etc/nsswitch.conf")?;
+    let replaces_symlink = match place.existing {
+        Some(NodeKind::Symlink(target)) => Some(target.to_string()),
+        Some(NodeKind::Dir) => return Err(format!("/{} is a directory", place.path)),
+        Some(NodeKind::Other) => {
+            return Err(format!("/{} is a device, FIFO or socket", place.path))
+        }
+        Some(NodeKind::File { .. }) | None => None,
+    };
+    Ok(NsswitchPlace {
+        path: place.path,
+        missing_dirs: place.missing_dirs,
+        replaces_symlink,
+    })
 }
 
 fn nsswitch_file(

@@ -51,6 +51,18 @@ pub struct Rootfs<'a> {
     pub problems: Vec<MergeProblem>,
 }
 
+/// Where a file written at a path lands ([`Rootfs::placement`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement<'a> {
+    /// The real path, relative to the root (`etc/nsswitch.conf`, or `usr/etc/nsswitch.conf` when `/etc`
+    /// links to `usr/etc`).
+    pub path: String,
+    /// Directories on the way that do not exist yet, parents first.
+    pub missing_dirs: Vec<String>,
+    /// What is at that path now.
+    pub existing: Option<NodeKind<'a>>,
+}
+
 /// Why a path did not resolve.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unresolved {
@@ -254,6 +266,40 @@ impl<'a> Rootfs<'a> {
         let (parent, name) = split_parent(path);
         let parent = self.resolve_path(parent, true).ok()?;
         self.nodes.get(join(&parent, name).as_str()).copied()
+    }
+
+    /// Where a file written at `path` lands, as a runtime unpacking a layer places it: the symlinks among
+    /// its parents followed (inside the root), the last part not. The directories that do not exist on the
+    /// way are listed (parents first), for a layer to create; a parent that exists but is not a directory
+    /// is an error naming it.
+    pub fn placement(&self, path: &str) -> Result<Placement<'a>, String> {
+        let (parent, name) = split_parent(path);
+        let real_parent = self.resolve_path(parent, true).map_err(|_| {
+            format!(
+                "/{parent} is a symlink loop or a chain of more than {MAX_SYMLINK_HOPS} symlinks"
+            )
+        })?;
+        let mut missing_dirs = Vec::new();
+        let mut walked = String::new();
+        for part in real_parent.split('/').filter(|p| !p.is_empty()) {
+            walked = join(&walked, part);
+            match self.nodes.get(walked.as_str()) {
+                Some(Node {
+                    kind: NodeKind::Dir,
+                    ..
+                }) => {}
+                None if self.has_children(&walked) => {}
+                None => missing_dirs.push(walked.clone()),
+                Some(_) => return Err(format!("/{walked} is in the way and is not a directory")),
+            }
+        }
+        let real = join(&real_parent, name);
+        let existing = self.nodes.get(real.as_str()).map(|node| node.kind);
+        Ok(Placement {
+            path: real,
+            missing_dirs,
+            existing,
+        })
     }
 
     /// Follows every symlink on the way, the last part too; returns the real path and its node.

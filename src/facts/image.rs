@@ -82,6 +82,17 @@ pub const MAX_GO_PROGRAMS: usize = 2000;
 /// The most other ELF files (programs and libraries) kept for the rules.
 pub const MAX_ELF_FILES: usize = 50_000;
 
+/// Where a layer that writes `/etc/nsswitch.conf` puts the file, as the runtime would unpack it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NsswitchPlace {
+    /// The real path, relative to the root: `etc/nsswitch.conf`, or under the directory `/etc` links to.
+    pub path: String,
+    /// Directories on the way that the image lacks (a scratch image has no `/etc`), parents first.
+    pub missing_dirs: Vec<String>,
+    /// The target of the symlink at that path, which the new file replaces.
+    pub replaces_symlink: Option<String>,
+}
+
 /// Something that was not analysed and could hide a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
@@ -97,6 +108,9 @@ pub struct ImageFacts {
     pub nsswitch: NsswitchFile,
     /// The layer that put `/etc/nsswitch.conf` (or what it links to) there.
     pub nsswitch_layer: Option<String>,
+    /// Where a layer writing `/etc/nsswitch.conf` puts it (`nsslint fix`), or why it cannot.
+    #[serde(skip)]
+    pub nsswitch_place: Result<NsswitchPlace, String>,
     pub mdns_allow: bool,
     /// NSS service name (`files`, `dns`, `mdns4_minimal`, `resolve`, ...) → path of the image's
     /// `libnss_<name>.so.2` (a regular file, symlinks followed) in a directory glibc's loader searches; the

@@ -80,7 +80,7 @@ impl Job<'_> {
 
     /// The findings of one analysis: the rules' verdicts, less what the config ignores, mapped to the
     /// Dockerfile's lines when there is one.
-    fn report(&self, analysis: ImageAnalysis) -> ImageReport {
+    pub fn report(&self, analysis: ImageAnalysis) -> ImageReport {
         let mut findings = rules::check(&analysis);
         let names = image_names(&analysis);
         let names: Vec<&str> = names.iter().map(String::as_str).collect();

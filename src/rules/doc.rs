@@ -12,8 +12,19 @@ pub struct RuleDoc {
     pub summary: String,
     /// CVSS-like score GitHub uses to show a rule as a security alert, when the rule has one.
     pub security_severity: Option<String>,
+    /// Whether `nsslint fix` can repair the finding in the image (front matter `image-fix`).
+    pub image_fix: ImageFix,
     /// The markdown body after the front matter.
     pub body: String,
+}
+
+/// What `nsslint fix` can do about a rule's findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageFix {
+    /// Writing `/etc/nsswitch.conf` with `files` first repairs it (`image-fix: nsswitch.conf`).
+    NsswitchConf,
+    /// Nothing; why (`image-fix: no, REASON`).
+    No(String),
 }
 
 impl RuleDoc {
@@ -37,12 +48,25 @@ impl RuleDoc {
             "note" => Level::Note,
             other => return Err(format!("{file}: unknown level {other:?}")),
         };
+        let fix = required("image-fix")?;
+        let image_fix = match fix.as_str() {
+            "nsswitch.conf" => ImageFix::NsswitchConf,
+            other => match other.strip_prefix("no, ") {
+                Some(reason) if !reason.trim().is_empty() => {
+                    ImageFix::No(reason.trim().to_string())
+                }
+                _ => return Err(format!(
+                    "{file}: image-fix {other:?} is neither \"nsswitch.conf\" nor \"no, REASON\""
+                )),
+            },
+        };
         let doc = RuleDoc {
             id: required("id")?,
             name: required("name")?,
             level,
             summary: required("summary")?,
             security_severity: field("security-severity"),
+            image_fix,
             body: body.trim().to_string(),
         };
         for heading in [

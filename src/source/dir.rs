@@ -175,6 +175,10 @@ fn load(
         config,
         config_digest: Some(config_digest),
         layers,
+        stored: super::StoredDocuments {
+            config: config_bytes,
+            manifest: Some(bytes.to_vec()),
+        },
         notes: Default::default(),
         files: Arc::clone(files),
     })

@@ -188,6 +188,10 @@ fn load(input: &str, files: &Arc<dyn Files>, entry: ManifestEntry) -> Result<Ima
         config,
         config_digest: Some(config_digest),
         layers,
+        stored: super::StoredDocuments {
+            config: config_bytes,
+            manifest: None,
+        },
         notes: Default::default(),
         files: Arc::clone(files),
     })

@@ -271,9 +271,20 @@ pub struct Image {
     pub config: oci_spec::image::ImageConfiguration,
     pub config_digest: Option<String>,
     pub layers: Vec<Layer>,
+    /// The config and manifest as stored, byte for byte: what `nsslint fix` edits.
+    pub stored: StoredDocuments,
     /// What this source could not show (nothing, for every source but `rootfs:`).
     pub notes: SourceNotes,
     files: Arc<dyn Files>,
+}
+
+/// An image's config and manifest exactly as its source holds them (their digests are the image's
+/// `config_digest` and `manifest_digest`). A docker archive has no image manifest, a root filesystem
+/// neither.
+#[derive(Debug, Clone, Default)]
+pub struct StoredDocuments {
+    pub config: Vec<u8>,
+    pub manifest: Option<Vec<u8>>,
 }
 
 /// What a source could not show the analysis: a root filesystem has no config (so no ENV) and may hold files

@@ -367,6 +367,10 @@ fn load_manifest(
         config,
         config_digest: Some(config_digest),
         layers,
+        stored: super::StoredDocuments {
+            config: config_bytes,
+            manifest: Some(bytes),
+        },
         notes: Default::default(),
         files: Arc::clone(files),
     })

@@ -101,6 +101,7 @@ pub fn open(reference: &ImageRef, choice: &PlatformChoice) -> Result<Vec<Image>,
                 diff_id: None,
             },
         }],
+        stored: Default::default(),
         notes,
         files,
     };

@@ -237,6 +237,10 @@ fn load_manifest(
         config,
         config_digest: Some(config_digest),
         layers,
+        stored: crate::source::StoredDocuments {
+            config: config_bytes,
+            manifest: Some(bytes),
+        },
         notes: Default::default(),
         files,
     })
