@@ -55,9 +55,11 @@ impl RuleDoc {
                 Some(reason) if !reason.trim().is_empty() => {
                     ImageFix::No(reason.trim().to_string())
                 }
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "{file}: image-fix {other:?} is neither \"nsswitch.conf\" nor \"no, REASON\""
-                )),
+                ))
+                }
             },
         };
         let doc = RuleDoc {
