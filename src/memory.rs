@@ -44,7 +44,7 @@ pub unsafe fn copy_overlapping(dst: *mut u8, src: *const u8, n: usize) -> *mut u
         while i + 8 <= n {
             unsafe {
                 let word = src.add(i).cast::<u64>().read_unaligned();
-                dst.add(i).cast::<u64>().write_volatile_unaligned(word);
+                write_word(dst.add(i), word);
             }
             i += 8;
         }
@@ -59,7 +59,7 @@ pub unsafe fn copy_overlapping(dst: *mut u8, src: *const u8, n: usize) -> *mut u
             i -= 8;
             unsafe {
                 let word = src.add(i).cast::<u64>().read_unaligned();
-                dst.add(i).cast::<u64>().write_volatile_unaligned(word);
+                write_word(dst.add(i), word);
             }
         }
         while i > 0 {
@@ -70,20 +70,15 @@ pub unsafe fn copy_overlapping(dst: *mut u8, src: *const u8, n: usize) -> *mut u
     dst
 }
 
-/// A volatile unaligned write (std has volatile writes for aligned pointers only).
-trait WriteVolatileUnaligned {
-    unsafe fn write_volatile_unaligned(self, word: u64);
-}
-
-impl WriteVolatileUnaligned for *mut u64 {
-    unsafe fn write_volatile_unaligned(self, word: u64) {
-        let bytes = word.to_ne_bytes();
-        let dst = self.cast::<[u8; 8]>();
-        // One 8-byte store: a packed wrapper makes the access unaligned-safe.
-        #[repr(C, packed)]
-        struct Unaligned([u8; 8]);
-        unsafe { dst.cast::<Unaligned>().write_volatile(Unaligned(bytes)) };
-    }
+/// One volatile 8-byte store at any alignment (std's volatile writes want aligned pointers; a packed
+/// wrapper has alignment 1).
+unsafe fn write_word(dst: *mut u8, word: u64) {
+    #[repr(C, packed)]
+    struct Unaligned([u8; 8]);
+    unsafe {
+        dst.cast::<Unaligned>()
+            .write_volatile(Unaligned(word.to_ne_bytes()))
+    };
 }
 
 #[cfg(test)]

@@ -126,22 +126,20 @@ fn rewrite_line(line: &str) -> Option<String> {
         return Some(line.to_string());
     }
     let mut words: Vec<&str> = Vec::with_capacity(items.len() + 1);
-    match items.iter().position(|(name, _)| *name == "files") {
-        _ if items.is_empty() => words.extend(["files", "dns"]),
-        Some(at) => {
-            words.push(items[at].1);
-            words.extend(
-                items
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != at)
-                    .map(|(_, (_, text))| *text),
-            );
-        }
-        None => {
-            words.push("files");
-            words.extend(items.iter().map(|(_, text)| *text));
-        }
+    if items.is_empty() {
+        words.extend(["files", "dns"]);
+    } else if let Some(at) = items.iter().position(|(name, _)| *name == "files") {
+        words.push(items[at].1);
+        words.extend(
+            items
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != at)
+                .map(|(_, (_, text))| *text),
+        );
+    } else {
+        words.push("files");
+        words.extend(items.iter().map(|(_, text)| *text));
     }
     // Go needs the colon (a line without one makes it ignore the whole file); glibc does not mind it.
     let separator = match separator {

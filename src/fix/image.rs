@@ -217,17 +217,11 @@ fn source_blob(
             });
         }
     }
-    let media_type = match summary.compression {
-        Some(Compression::Gzip) => "application/vnd.oci.image.layer.v1.tar+gzip",
-        Some(Compression::Zstd) => "application/vnd.oci.image.layer.v1.tar+zstd",
-        _ => "application/vnd.oci.image.layer.v1.tar",
-    }
-    .to_string();
+    let compression = summary.compression.unwrap_or(Compression::None);
+    let media_type = super::layer::oci_media_type(compression).to_string();
     let digest = match (&layer.expected.blob_digest, &layer.expected.diff_id) {
         (Some(digest), _) => digest.clone(),
-        (None, Some(diff_id)) if matches!(summary.compression, Some(Compression::None) | None) => {
-            diff_id.clone()
-        }
+        (None, Some(diff_id)) if compression == Compression::None => diff_id.clone(),
         _ => hash_stored(image, layer)?,
     };
     Ok(Blob {
@@ -239,27 +233,14 @@ fn source_blob(
 
 /// The digest of a layer's stored bytes, read once.
 fn hash_stored(image: &Image, layer: &Layer) -> Result<String, ImageError> {
-    use sha2::Digest;
-    let mut reader = image.open_layer(layer)?;
-    let mut hasher = sha2::Sha256::new();
-    std::io::copy(&mut reader, &mut HashWriter(&mut hasher)).map_err(|e| {
+    let mut reader = crate::walk::decompress::Hashing::new(image.open_layer(layer)?, true);
+    reader.drain().map_err(|e| {
         ImageError::new(
             &image.input,
             image.layer_part(layer),
             format!("cannot read: {e}"),
         )
+        .at(reader.count)
     })?;
-    Ok(format!("sha256:{}", crate::source::hex(&hasher.finalize())))
-}
-
-struct HashWriter<'a>(&'a mut sha2::Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        sha2::Digest::update(self.0, buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    Ok(reader.digest().expect("hashing was asked for"))
 }

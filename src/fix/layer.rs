@@ -31,11 +31,7 @@ pub struct NewLayer {
 impl NewLayer {
     /// The OCI media type of the blob.
     pub fn oci_media_type(&self) -> &'static str {
-        match self.compression {
-            Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
-            Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
-            Compression::None => "application/vnd.oci.image.layer.v1.tar",
-        }
+        oci_media_type(self.compression)
     }
 
     /// The Docker schema 2 media type of the blob (Docker has none for zstd; the OCI one is what
@@ -46,6 +42,15 @@ impl NewLayer {
             Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
             Compression::None => "application/vnd.docker.image.rootfs.diff.tar",
         }
+    }
+}
+
+/// The OCI layer media type of a blob so compressed.
+pub fn oci_media_type(compression: Compression) -> &'static str {
+    match compression {
+        Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+        Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        Compression::None => "application/vnd.oci.image.layer.v1.tar",
     }
 }
 

@@ -89,11 +89,11 @@ pub fn plan(before: &ImageReport, report: &dyn Fn(ImageAnalysis) -> Vec<Finding>
             )
         }
     };
-    let rewrite: Rewrite = match (&analysis.facts.nsswitch, &place.replaces_symlink) {
-        (NsswitchFile::Present { contents }, _) => hosts_line::files_first(contents),
-        // A dangling link: nothing is read through it today, so the new file starts from nothing.
-        (NsswitchFile::Missing, _) => hosts_line::new_file(),
-        (NsswitchFile::Unreadable { reason }, _) => {
+    let rewrite: Rewrite = match &analysis.facts.nsswitch {
+        NsswitchFile::Present { contents } => hosts_line::files_first(contents),
+        // Missing, or a dangling link: nothing is read there today, so the new file starts from nothing.
+        NsswitchFile::Missing => hosts_line::new_file(),
+        NsswitchFile::Unreadable { reason } => {
             return unfixable(
                 format!("its other lines cannot be kept, since the file was not read ({reason})"),
                 not_fixed,

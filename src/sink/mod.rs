@@ -13,7 +13,7 @@ pub mod oci_archive;
 mod tarball;
 
 use crate::fix::image::{Blob, FixedImage, LayerBytes};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// An output as the user named it.
@@ -146,32 +146,16 @@ pub fn copy_layer(
         }
         LayerBytes::Source(layer) => {
             let source = image.source;
-            let mut reader = source.open_layer(layer).map_err(|e| e.to_string())?;
             let part = source.layer_part(layer);
-            let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-            let mut buffer = vec![0u8; 1 << 20];
-            let mut copied = 0u64;
-            loop {
-                let n = match reader.read(&mut buffer) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        return Err(format!(
-                            "{}: {part} at byte {copied}: cannot read: {e}",
-                            source.input
-                        ))
-                    }
-                };
-                sha2::Digest::update(&mut hasher, &buffer[..n]);
-                out.write_all(&buffer[..n])
-                    .map_err(|e| format!("cannot write {part}: {e}"))?;
-                copied += n as u64;
-            }
-            let digest = format!(
-                "sha256:{}",
-                crate::source::hex(&sha2::Digest::finalize(hasher))
-            );
+            let stored = source.open_layer(layer).map_err(|e| e.to_string())?;
+            let mut reader = crate::walk::decompress::Hashing::new(stored, true);
+            let copied = std::io::copy(&mut reader, out).map_err(|e| {
+                format!(
+                    "{}: {part} at byte {}: cannot copy: {e}",
+                    source.input, reader.count
+                )
+            })?;
+            let digest = reader.digest().expect("hashing was asked for");
             if digest != blob.digest || copied != blob.size {
                 return Err(format!(
                     "{}: {part}: its bytes hash to {digest} ({copied} bytes), the manifest says {} ({} bytes)",
