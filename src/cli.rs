@@ -1,9 +1,10 @@
-//! The command line: `scan`, `rules`, `explain`. It parses the arguments into a request, hands it to the
+//! The command line: `scan`, `fix`, `rules`, `explain`. It parses the arguments into a request, hands it to the
 //! command's work in [`crate::ops`] and turns how that ended into an exit code a CI can rely on: 0 nothing at
 //! or above `--fail-on`, 1 findings, 2 usage error, 3 an image could not be read.
 
 use crate::job::inputs::InputList;
 use crate::job::Reading;
+use crate::ops::fix::FixRequest;
 use crate::ops::scan::{FailOn, ScanRequest};
 use crate::ops::{self, Failure, Status};
 use crate::report::Format;
@@ -39,6 +40,8 @@ pub const EXIT_UNREADABLE: u8 = 3;
         nsslint scan docker-archive:./app.tar --format sarif --output nsslint.sarif\n  \
         nsslint scan docker://registry.example.com/team/app:1.4   from a registry\n  \
         nsslint scan --catalog REGISTRY --shard 3/10 --jobs 4 --cache-dir DIR --format jsonl\n  \
+        nsslint fix ./app.tar --output docker-archive:./app-fixed.tar   add the one-file fix as a new layer\n  \
+        nsslint fix docker://REGISTRY/team/app:1.4 --dry-run          what fix would change, writing nothing\n  \
         nsslint explain ./app.tar /usr/local/bin/app  why a program gets its order\n  \
         nsslint rules                                 every rule with its rationale\n  \
         nsslint completions bash > /etc/bash_completion.d/nsslint   shell completions (also zsh, fish, ...)\n\n\
@@ -53,6 +56,27 @@ pub struct Cli {
 pub enum Command {
     /// Scan images and report findings.
     Scan(ScanArgs),
+    /// Repair an image without rebuilding it: one new layer writes /etc/nsswitch.conf with files first.
+    #[command(
+        long_about = "Repair an image without rebuilding it.\n\n\
+            The image is read as `scan` reads it. When a platform has a finding that /etc/nsswitch.conf \
+            repairs (NSL001-NSL004), one layer is appended that writes the file: `hosts: files dns` when \
+            the image has none or it has no hosts line, else the same file with only its hosts line \
+            changed so that `files` comes first (every other line byte for byte). The config gains the \
+            layer's diff ID and a history entry; labels, ENV and entrypoint are untouched; the existing \
+            layers are copied as stored (or not at all, where the output already has them). Findings \
+            the file cannot repair are listed with the reason. Nothing is written when nothing is \
+            fixable.",
+        after_help = "Examples:\n  nsslint fix ./app.tar --output docker-archive:./app-fixed.tar\n  \
+            nsslint fix oci:./layout:v1 --output oci:./layout:v1-fixed\n  \
+            nsslint fix docker://registry.example.com/team/app:1.4 --output docker://registry.example.com/team/app:1.4-nsfix\n  \
+            nsslint fix docker://registry.example.com/team/app:1.4 --all-platforms --output oci-archive:./app.oci.tar\n  \
+            nsslint fix IMAGE --dry-run                  the old and new hosts line per platform; writes nothing\n\n\
+            Exit codes, as `scan` would give the image written: 0 nothing at or above --fail-on (also when \
+            nothing needed fixing), 1 findings left, 2 usage error, 3 an image could not be read or the \
+            output not written (nothing half-written is left)."
+    )]
+    Fix(FixArgs),
     /// Print every rule (or one) with what it does, why it matters and how to fix it.
     Rules {
         /// A rule id (NSL001) or name (go-dns-before-hosts).
@@ -168,6 +192,56 @@ pub struct ScanArgs {
     pub quiet: bool,
 }
 
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Where the fixed image goes: docker-archive:PATH[:NAME:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG] or
+    /// docker://REGISTRY/REPO:TAG.
+    #[arg(
+        long,
+        short,
+        value_name = "FORMAT:PATH",
+        required_unless_present = "dry_run"
+    )]
+    pub output: Option<String>,
+    /// Print what would change (each platform's old and new hosts line) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace an existing output file, or an existing tag of an OCI layout.
+    #[arg(long)]
+    pub force: bool,
+    /// The lowest level that makes the exit code 1, judged on the image as written.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Settings and ignores (default: .nsslint.yaml in the current directory, if there is one).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// No progress messages on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl FixArgs {
+    fn request(self) -> Result<FixRequest, Failure> {
+        Ok(FixRequest {
+            reading: self.image.reading.reading()?,
+            image: self.image.image,
+            output: self
+                .output
+                .as_deref()
+                .map(crate::sink::Output::parse)
+                .transpose()
+                .map_err(Failure::Usage)?,
+            dry_run: self.dry_run,
+            force: self.force,
+            fail_on: self.fail_on,
+            config: self.config,
+            quiet: self.quiet,
+        })
+    }
+}
+
 fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let (digits, multiplier) = match text.char_indices().last() {
@@ -258,6 +332,7 @@ pub fn main() -> ExitCode {
     };
     let ended = match cli.command {
         Command::Scan(args) => args.request().and_then(|request| ops::scan::scan(&request)),
+        Command::Fix(args) => args.request().and_then(|request| ops::fix::fix(&request)),
         Command::Rules { rule } => ops::rules::text(rule.as_deref()).map(print),
         Command::Completions { shell } => ops::docs::completions(shell, Cli::command()).map(print),
         Command::Man => ops::docs::man_page(Cli::command()).map(print),

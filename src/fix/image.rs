@@ -24,17 +24,69 @@ pub struct Blob {
     pub media_type: String,
 }
 
-/// Where a layer's bytes are: in the source image, or the new layer's own.
+/// The media types the output takes: an OCI layout or archive only OCI ones (skopeo and containerd do not
+/// see a Docker manifest in an index.json); a registry or a docker archive those of the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    Oci,
+    AsSource,
+}
+
+/// The source's manifest as JSON, its Docker media types turned into OCI ones when the output takes only
+/// those (`true` when something was turned).
+fn stored_manifest(source: &Image, flavour: Flavour) -> Result<(Option<Value>, bool), ImageError> {
+    let Some(bytes) = &source.stored.manifest else {
+        return Ok((None, false));
+    };
+    let mut manifest: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ImageError::new(&source.input, "manifest", format!("is not JSON: {e}")))?;
+    let converted = flavour == Flavour::Oci && to_oci(&mut manifest);
+    Ok((Some(manifest), converted))
+}
+
+/// Rewrites a Docker schema 2 manifest's media types as their OCI equivalents (as `skopeo copy` to `oci:`
+/// does); the digests and sizes stay. Whether it was a Docker manifest.
+fn to_oci(manifest: &mut Value) -> bool {
+    if manifest.get("mediaType").and_then(Value::as_str) != Some(DOCKER_MANIFEST) {
+        return false;
+    }
+    manifest["mediaType"] = json!(OCI_MANIFEST);
+    if let Some(config) = manifest.get_mut("config") {
+        config["mediaType"] = json!(OCI_CONFIG);
+    }
+    if let Some(layers) = manifest.get_mut("layers").and_then(Value::as_array_mut) {
+        for layer in layers {
+            let oci = match layer.get("mediaType").and_then(Value::as_str) {
+                Some("application/vnd.docker.image.rootfs.diff.tar.gzip") => {
+                    "application/vnd.oci.image.layer.v1.tar+gzip"
+                }
+                Some("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip") => {
+                    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+                }
+                Some("application/vnd.docker.image.rootfs.diff.tar") => {
+                    "application/vnd.oci.image.layer.v1.tar"
+                }
+                _ => continue,
+            };
+            layer["mediaType"] = json!(oci);
+        }
+    }
+    true
+}
+
+/// Where a layer's bytes are: in the source image, or the new layer's own ([`FixedImage::layer`]).
 #[derive(Debug, Clone, Copy)]
 pub enum LayerBytes<'a> {
     Source(&'a Layer),
     New,
 }
 
-/// One fixed image (one platform).
+/// One fixed image (one platform). With several platforms, one that needs no change is carried into the
+/// new index as it is: no new layer, its config and manifest byte for byte.
 pub struct FixedImage<'a> {
     pub source: &'a Image,
-    pub layer: NewLayer,
+    /// The layer appended; `None` for a platform left as it was.
+    pub layer: Option<NewLayer>,
     pub config: Vec<u8>,
     pub config_blob: Blob,
     pub manifest: Vec<u8>,
@@ -48,14 +100,37 @@ pub fn created_by(hosts_line: &str) -> String {
     format!("nsslint fix {}: {hosts_line}", env!("CARGO_PKG_VERSION"))
 }
 
-/// The fixed image of `source` (whose walked layers are `summaries`) with `layer` on top.
+/// The fixed image of `source` (whose walked layers are `summaries`) with `layer` on top, its history
+/// entry naming `hosts_line`.
 pub fn build<'a>(
     source: &'a Image,
     summaries: &[LayerSummary],
     layer: NewLayer,
     hosts_line: &str,
+    flavour: Flavour,
+) -> Result<FixedImage<'a>, ImageError> {
+    assemble(source, summaries, Some((layer, hosts_line)), flavour)
+}
+
+/// `source` as it is, for an index that holds it beside fixed platforms.
+pub fn unchanged<'a>(
+    source: &'a Image,
+    summaries: &[LayerSummary],
+    flavour: Flavour,
+) -> Result<FixedImage<'a>, ImageError> {
+    assemble(source, summaries, None, flavour)
+}
+
+fn assemble<'a>(
+    source: &'a Image,
+    summaries: &[LayerSummary],
+    new: Option<(NewLayer, &str)>,
+    flavour: Flavour,
 ) -> Result<FixedImage<'a>, ImageError> {
     let fail = |part: &str, what: String| ImageError::new(&source.input, part, what);
+    let Some((layer, hosts_line)) = new else {
+        return as_stored(source, summaries, flavour);
+    };
     let mut config: Value = serde_json::from_slice(&source.stored.config)
         .map_err(|e| fail("config", format!("is not JSON: {e}")))?;
     let object = config
@@ -80,14 +155,7 @@ pub fn build<'a>(
         .ok_or_else(|| fail("config", "history is not a list".into()))?
         .push(Value::Object(entry));
     let config = serde_json::to_vec(&config).expect("JSON values serialise");
-
-    let stored_manifest: Option<Value> = match &source.stored.manifest {
-        Some(bytes) => Some(
-            serde_json::from_slice(bytes)
-                .map_err(|e| fail("manifest", format!("is not JSON: {e}")))?,
-        ),
-        None => None,
-    };
+    let (stored_manifest, _) = stored_manifest(source, flavour)?;
     let docker_flavour = stored_manifest
         .as_ref()
         .and_then(|m| m.get("mediaType"))
@@ -103,21 +171,7 @@ pub fn build<'a>(
         }
         .to_string(),
     };
-    let mut layers = Vec::with_capacity(source.layers.len() + 1);
-    for (i, source_layer) in source.layers.iter().enumerate() {
-        let summary = summaries
-            .iter()
-            .find(|s| s.digest == source_layer.digest)
-            .ok_or_else(|| fail(&source.layer_part(source_layer), "was not walked".into()))?;
-        let listed = stored_manifest
-            .as_ref()
-            .and_then(|m| m.get("layers"))
-            .and_then(|l| l.get(i));
-        layers.push((
-            source_blob(source, source_layer, summary, listed)?,
-            LayerBytes::Source(source_layer),
-        ));
-    }
+    let mut layers = source_layers(source, summaries, stored_manifest.as_ref())?;
     let new_blob = Blob {
         digest: layer.digest.clone(),
         size: layer.blob.len() as u64,
@@ -165,13 +219,99 @@ pub fn build<'a>(
     };
     Ok(FixedImage {
         source,
-        layer,
+        layer: Some(layer),
         config,
         config_blob,
         manifest,
         manifest_blob,
         layers,
     })
+}
+
+/// The image as its source stores it: config and manifest byte for byte (a docker archive's manifest,
+/// which it does not store, made as [`assemble`] makes it).
+fn as_stored<'a>(
+    source: &'a Image,
+    summaries: &[LayerSummary],
+    flavour: Flavour,
+) -> Result<FixedImage<'a>, ImageError> {
+    let (stored_manifest, converted) = stored_manifest(source, flavour)?;
+    let layers = source_layers(source, summaries, stored_manifest.as_ref())?;
+    let field = |key: &str| {
+        stored_manifest
+            .as_ref()
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let media_type = field("mediaType").unwrap_or_else(|| OCI_MANIFEST.to_string());
+    let config_media_type = stored_manifest
+        .as_ref()
+        .and_then(|m| m.get("config"))
+        .and_then(|c| c.get("mediaType"))
+        .and_then(Value::as_str)
+        .unwrap_or(OCI_CONFIG)
+        .to_string();
+    let config = source.stored.config.clone();
+    let config_blob = Blob {
+        digest: sha256_digest(&config),
+        size: config.len() as u64,
+        media_type: config_media_type,
+    };
+    let manifest = match (&source.stored.manifest, &stored_manifest) {
+        (Some(bytes), _) if !converted => bytes.clone(),
+        (Some(_), Some(value)) => serde_json::to_vec(value).expect("JSON values serialise"),
+        _ => serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": descriptor(&config_blob),
+            "layers": layers.iter().map(|(blob, _)| descriptor(blob)).collect::<Vec<_>>(),
+        }))
+        .expect("JSON values serialise"),
+    };
+    let manifest_blob = Blob {
+        digest: sha256_digest(&manifest),
+        size: manifest.len() as u64,
+        media_type,
+    };
+    Ok(FixedImage {
+        source,
+        layer: None,
+        config,
+        config_blob,
+        manifest,
+        manifest_blob,
+        layers,
+    })
+}
+
+/// The source's layers as the new manifest lists them, bottom first.
+fn source_layers<'a>(
+    source: &'a Image,
+    summaries: &[LayerSummary],
+    stored_manifest: Option<&Value>,
+) -> Result<Vec<(Blob, LayerBytes<'a>)>, ImageError> {
+    let mut layers = Vec::with_capacity(source.layers.len() + 1);
+    for (i, source_layer) in source.layers.iter().enumerate() {
+        let summary = summaries
+            .iter()
+            .find(|s| s.digest == source_layer.digest)
+            .ok_or_else(|| {
+                ImageError::new(
+                    &source.input,
+                    source.layer_part(source_layer),
+                    "was not walked",
+                )
+            })?;
+        let listed = stored_manifest
+            .and_then(|m| m.get("layers"))
+            .and_then(|l| l.get(i));
+        layers.push((
+            source_blob(source, source_layer, summary, listed)?,
+            LayerBytes::Source(source_layer),
+        ));
+    }
+    Ok(layers)
 }
 
 /// `{"mediaType", "digest", "size"}`.

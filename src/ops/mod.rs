@@ -1,9 +1,10 @@
-//! One module per command's work: [`scan`], [`explain`], [`rules`], [`docs`] (completions, man page). Each takes a request the command line
+//! One module per command's work: [`scan`], [`fix`], [`explain`], [`rules`], [`docs`] (completions, man page). Each takes a request the command line
 //! built and answers how it ended ([`Status`]) or why it could not run ([`Failure`]); the command line only
 //! turns that into an exit code.
 
 pub mod docs;
 pub mod explain;
+pub mod fix;
 pub mod rules;
 pub mod scan;
 

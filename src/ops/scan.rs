@@ -26,7 +26,7 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    fn fails(self, level: Level) -> bool {
+    pub(crate) fn fails(self, level: Level) -> bool {
         match self {
             FailOn::Never => false,
             FailOn::Error => level >= Level::Error,
@@ -170,7 +170,7 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
 }
 
 /// `--fail-on`, else the config's `fail-on`, else error.
-fn fail_on(flag: Option<FailOn>, config: &Config) -> Result<FailOn, Failure> {
+pub(crate) fn fail_on(flag: Option<FailOn>, config: &Config) -> Result<FailOn, Failure> {
     match (flag, config.fail_on.as_deref()) {
         (Some(f), _) => Ok(f),
         (None, Some(text)) => FailOn::from_str(text, true).map_err(|_| {

@@ -10,9 +10,10 @@
 pub mod docker_archive;
 pub mod oci;
 pub mod oci_archive;
+pub mod registry;
 mod tarball;
 
-use crate::fix::image::{Blob, FixedImage, LayerBytes};
+use crate::fix::image::{Blob, FixedImage, Flavour, LayerBytes};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -53,6 +54,8 @@ pub struct Sink {
     pub prefix: &'static str,
     /// Whether it can hold several platforms (an index).
     pub multi_platform: bool,
+    /// The manifests' media types it takes.
+    pub flavour: Flavour,
     pub write: fn(&Output, &[FixedImage], WriteOptions) -> Result<Written, String>,
 }
 
@@ -76,19 +79,29 @@ pub static SINKS: &[Sink] = &[
         name: "docker-archive",
         prefix: "docker-archive:",
         multi_platform: false,
+        flavour: Flavour::AsSource,
         write: docker_archive::write,
     },
     Sink {
         name: "oci",
         prefix: "oci:",
         multi_platform: true,
+        flavour: Flavour::Oci,
         write: oci::write,
     },
     Sink {
         name: "oci-archive",
         prefix: "oci-archive:",
         multi_platform: true,
+        flavour: Flavour::Oci,
         write: oci_archive::write,
+    },
+    Sink {
+        name: "docker",
+        prefix: "docker://",
+        multi_platform: true,
+        flavour: Flavour::AsSource,
+        write: registry::write,
     },
 ];
 
@@ -140,9 +153,13 @@ pub fn copy_layer(
 ) -> Result<u64, String> {
     match bytes {
         LayerBytes::New => {
-            out.write_all(&image.layer.blob)
+            let layer = image
+                .layer
+                .as_ref()
+                .ok_or("an image left as it was has no new layer")?;
+            out.write_all(&layer.blob)
                 .map_err(|e| format!("cannot write the new layer: {e}"))?;
-            Ok(image.layer.blob.len() as u64)
+            Ok(layer.blob.len() as u64)
         }
         LayerBytes::Source(layer) => {
             let source = image.source;

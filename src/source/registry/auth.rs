@@ -16,7 +16,8 @@ use super::fault::{read_limited, Fault};
 pub(super) struct Target {
     /// `host[:port]`, as `Reference::resolve_registry` gives it.
     pub(super) registry: String,
-    /// The token scope: `repository:NAME:pull`, or `registry:catalog:*`.
+    /// The token scope: `repository:NAME:pull`, or `registry:catalog:*`; several, space-separated, for a
+    /// push (`repository:NAME:pull,push repository:FROM:pull`).
     pub(super) scope: String,
     pub(super) credential: Credential,
 }
@@ -148,7 +149,10 @@ pub(super) async fn token(
         if let Some(service) = service {
             query.append_pair("service", service);
         }
-        query.append_pair("scope", &target.scope);
+        // A push that mounts from another repository asks for both scopes, each its own parameter.
+        for scope in target.scope.split_whitespace() {
+            query.append_pair("scope", scope);
+        }
     }
     let mut request = http.get(url.clone());
     if let RegistryAuth::Basic(user, password) = &target.credential.auth {

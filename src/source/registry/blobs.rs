@@ -23,7 +23,7 @@ use crate::error::error_chain;
 /// Chunks (as the HTTP body delivers them, typically 8–64 KiB) buffered ahead of the walker.
 const CHUNKS_AHEAD: usize = 16;
 
-const ACCEPTED_MANIFESTS: &[&str] = &[
+pub(super) const ACCEPTED_MANIFESTS: &[&str] = &[
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
     "application/vnd.oci.image.manifest.v1+json",

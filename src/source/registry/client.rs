@@ -1,6 +1,7 @@
 //! The registry client: one session per process (the tokio runtime, the HTTP client with the platform's
-//! trust store and `--registry-ca`, credentials, authorizations, the download counters), and its two ways of
-//! asking: [`Session::get`], one GET answered through any auth challenge, and [`Session::retrying`], which
+//! trust store and `--registry-ca`, credentials, authorizations, the download counters), and its ways of
+//! asking: [`Session::send`], one request answered through any auth challenge ([`Session::get`] for the
+//! GETs of reading), and [`Session::retrying`], which
 //! repeats a request after a transient failure with exponential backoff, waiting at least what
 //! `Retry-After` asks, up to a cap.
 
@@ -192,9 +193,7 @@ impl Session {
         format!("{scheme}://{registry}{path}")
     }
 
-    /// One GET of `path` on the target's registry, authorized as its last challenge asked. A 401 that asks
-    /// for a bearer token (or for basic auth, with credentials at hand) is answered and the GET made once
-    /// more; any other answer but a success is a [`Fault`] carrying the status and `Retry-After`.
+    /// One GET of `path` on the target's registry (see [`Session::send`]).
     pub(super) async fn get(
         &self,
         target: &Target,
@@ -203,16 +202,33 @@ impl Session {
         offset: Option<u64>,
     ) -> Result<reqwest::Response, Fault> {
         let url = self.url(&target.registry, path);
-        let mut answered = false;
-        loop {
-            let authorization = self.authorizations.get(target);
-            let mut request = self.http.get(&url);
+        self.send(target, reqwest::Method::GET, &url, &|mut request| {
             if let Some(accept) = accept {
                 request = request.header(reqwest::header::ACCEPT, accept);
             }
             if let Some(offset) = offset {
                 request = request.header(reqwest::header::RANGE, format!("bytes={offset}-"));
             }
+            request
+        })
+        .await
+    }
+
+    /// One request to `url` on the target's registry, made by `build` (headers, body: called again for
+    /// each try) and authorized as the target's last challenge asked. A 401 that asks for a bearer token
+    /// (or for basic auth, with credentials at hand) is answered and the request made once more; any other
+    /// answer but a success is a [`Fault`] carrying the status and `Retry-After`.
+    pub(super) async fn send(
+        &self,
+        target: &Target,
+        method: reqwest::Method,
+        url: &str,
+        build: &(dyn Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Sync),
+    ) -> Result<reqwest::Response, Fault> {
+        let mut answered = false;
+        loop {
+            let authorization = self.authorizations.get(target);
+            let mut request = build(self.http.request(method.clone(), url));
             request = match (&authorization, &target.credential.auth) {
                 (Some(Authorization::Bearer(token)), _) => request.bearer_auth(token),
                 (Some(Authorization::Basic), RegistryAuth::Basic(user, password)) => {

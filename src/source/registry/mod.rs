@@ -13,7 +13,8 @@
 //!
 //! - `client`: the session, requests, retries; `auth`: challenges, tokens, scopes; `credentials`: the Docker
 //!   config and credential helpers; `fault`: what failed and how it is told;
-//! - `blobs`: manifests and streamed blobs as [`Files`]; `listing`: tags and catalog;
+//! - `blobs`: manifests and streamed blobs as [`Files`]; `listing`: tags and catalog; `push`: the write
+//!   side (`nsslint fix --output docker://…`);
 //! - here: the transport itself, a reference resolved through (nested) indexes to the platform's images.
 
 mod auth;
@@ -22,6 +23,7 @@ mod client;
 pub mod credentials;
 mod fault;
 mod listing;
+pub mod push;
 
 use std::sync::Arc;
 
