@@ -161,9 +161,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else None
         # The token is this proxy's, not the registry's: it is not forwarded.
         dropped = ("connection", "keep-alive") + (("authorization",) if BEARER else ())
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
+        # Every header as sent, repeated ones too (a client lists each manifest type it accepts in its own
+        # Accept header), Host included: the registry builds its Location headers from it.
         upstream = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
-        upstream.request(method, self.path, body=body, headers=headers)
+        upstream.putrequest(method, self.path, skip_host=True, skip_accept_encoding=True)
+        for key, value in self.headers.items():
+            if key.lower() not in dropped + ("content-length",):
+                upstream.putheader(key, value)
+        if body is not None or method in ("POST", "PUT", "PATCH"):
+            upstream.putheader("Content-Length", str(len(body or b"")))
+        upstream.endheaders(body)
         response = upstream.getresponse()
         data = response.read()
         self.send_response(response.status)
@@ -193,6 +200,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_HEAD(self):
         self.forward("HEAD")
+
+    # The write side, for pushes (nsslint fix --output docker://…).
+    def do_POST(self):
+        self.forward("POST")
+
+    def do_PUT(self):
+        self.forward("PUT")
+
+    def do_PATCH(self):
+        self.forward("PATCH")
+
+    def do_DELETE(self):
+        self.forward("DELETE")
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
