@@ -106,7 +106,7 @@ fn a_push_uploads_only_what_the_repository_lacks_and_mounts_across_repositories(
         "{stdout}"
     );
     assert!(
-        stdout.contains(&format!("1 new layer(s); 2 blob(s) written"))
+        stdout.contains("1 new layer(s); 2 blob(s) written")
             && stdout.contains(&format!("{} already there", source_layers.len())),
         "{stdout}"
     );
