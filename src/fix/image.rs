@@ -384,3 +384,57 @@ fn hash_stored(image: &Image, layer: &Layer) -> Result<String, ImageError> {
     })?;
     Ok(reader.digest().expect("hashing was asked for"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_docker_manifest_gets_oci_media_types_and_keeps_digests_and_sizes() {
+        let mut manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": DOCKER_MANIFEST,
+            "config": {"mediaType": DOCKER_CONFIG, "digest": "sha256:c", "size": 3},
+            "layers": [
+                {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "digest": "sha256:a", "size": 1},
+                {"mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", "digest": "sha256:b", "size": 2, "urls": ["https://x"]},
+                {"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd", "digest": "sha256:d", "size": 4},
+            ],
+        });
+        assert!(to_oci(&mut manifest));
+        assert_eq!(
+            manifest,
+            json!({
+                "schemaVersion": 2,
+                "mediaType": OCI_MANIFEST,
+                "config": {"mediaType": OCI_CONFIG, "digest": "sha256:c", "size": 3},
+                "layers": [
+                    {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "sha256:a", "size": 1},
+                    {"mediaType": "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", "digest": "sha256:b", "size": 2, "urls": ["https://x"]},
+                    {"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd", "digest": "sha256:d", "size": 4},
+                ],
+            })
+        );
+        let mut oci = json!({"mediaType": OCI_MANIFEST, "layers": []});
+        assert!(!to_oci(&mut oci));
+        assert_eq!(oci, json!({"mediaType": OCI_MANIFEST, "layers": []}));
+    }
+
+    #[test]
+    fn push_creates_what_is_missing_and_appends() {
+        let mut object = Map::new();
+        push(&mut object, "rootfs", "diff_ids", json!("sha256:a"));
+        push(&mut object, "rootfs", "diff_ids", json!("sha256:b"));
+        assert_eq!(
+            Value::Object(object),
+            json!({"rootfs": {"diff_ids": ["sha256:a", "sha256:b"]}})
+        );
+        assert_eq!(
+            created_by("hosts: files dns"),
+            format!(
+                "nsslint fix {}: hosts: files dns",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+    }
+}

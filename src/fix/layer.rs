@@ -105,3 +105,83 @@ pub fn build(contents: &LayerContents, compression: Compression) -> NewLayer {
         compression,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn contents() -> LayerContents {
+        LayerContents {
+            dirs: vec!["etc".into()],
+            file: "etc/nsswitch.conf".into(),
+            bytes: b"hosts: files dns\n".to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_tar_holds_the_directories_then_the_file_owned_by_root_at_the_epoch() {
+        let tar = tar(&contents());
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let mut seen = Vec::new();
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let header = entry.header().clone();
+            let mut body = Vec::new();
+            entry.read_to_end(&mut body).unwrap();
+            seen.push((
+                entry.path().unwrap().display().to_string(),
+                header.mode().unwrap(),
+                header.uid().unwrap(),
+                header.gid().unwrap(),
+                header.mtime().unwrap(),
+                body,
+            ));
+        }
+        assert_eq!(
+            seen,
+            [
+                ("etc/".to_string(), 0o755, 0, 0, 0, Vec::new()),
+                (
+                    "etc/nsswitch.conf".to_string(),
+                    0o644,
+                    0,
+                    0,
+                    0,
+                    b"hosts: files dns\n".to_vec()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_compression_gives_the_same_digests_each_time_and_one_diff_id() {
+        let mut diff_ids = Vec::new();
+        for compression in [Compression::Gzip, Compression::Zstd, Compression::None] {
+            let a = build(&contents(), compression);
+            let b = build(&contents(), compression);
+            assert_eq!(a.digest, b.digest, "{compression:?}");
+            assert_eq!(a.blob, b.blob);
+            assert_eq!(a.digest, sha256_digest(&a.blob));
+            diff_ids.push(a.diff_id.clone());
+            let unpacked = match compression {
+                Compression::Gzip => {
+                    let mut out = Vec::new();
+                    flate2::read::GzDecoder::new(a.blob.as_slice())
+                        .read_to_end(&mut out)
+                        .unwrap();
+                    out
+                }
+                Compression::Zstd => zstd::decode_all(a.blob.as_slice()).unwrap(),
+                Compression::None => a.blob.clone(),
+            };
+            assert_eq!(sha256_digest(&unpacked), a.diff_id);
+        }
+        diff_ids.dedup();
+        assert_eq!(diff_ids.len(), 1);
+        assert_eq!(
+            oci_media_type(Compression::Zstd),
+            "application/vnd.oci.image.layer.v1.tar+zstd"
+        );
+    }
+}

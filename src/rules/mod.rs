@@ -57,6 +57,11 @@ pub struct Finding {
 /// What every rule's `check` is: the analysis and the rule's own doc in, findings out.
 type Check = fn(&ImageAnalysis, &RuleDoc) -> Vec<Finding>;
 
+/// Appended to the fix of every finding that `/etc/nsswitch.conf` repairs (the rule's `image-fix`).
+pub const NO_REBUILD_FIX: &str =
+    " Without a rebuild: `nsslint fix IMAGE --output FORMAT:PATH` adds the file to \
+     the image you have as one new layer (`--dry-run` shows the change first).";
+
 /// A rule: its documentation and its check.
 pub struct Rule {
     pub doc: RuleDoc,
@@ -69,8 +74,12 @@ impl Rule {
         path: impl Into<String>,
         layer: Option<String>,
         message: String,
-        fix: String,
+        mut fix: String,
     ) -> Finding {
+        // Where the file repairs the finding, the way without a rebuild goes with the fix, in every format.
+        if doc.image_fix == doc::ImageFix::NsswitchConf {
+            fix.push_str(NO_REBUILD_FIX);
+        }
         Finding {
             rule: doc.id.clone(),
             level: doc.level,

@@ -278,3 +278,55 @@ fn platform_json(platform: &crate::source::Platform) -> serde_json::Value {
     }
     value
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_name_their_format_path_and_reference() {
+        let out = Output::parse("docker-archive:./app.tar:team/app:1.4").unwrap();
+        assert_eq!(
+            (out.sink.name, out.path, out.reference),
+            (
+                "docker-archive",
+                PathBuf::from("./app.tar"),
+                Some("team/app:1.4".to_string())
+            )
+        );
+        let out = Output::parse("oci:./layout").unwrap();
+        assert_eq!((out.sink.name, out.reference), ("oci", None));
+        let out = Output::parse("docker://registry.example.com:5000/team/app:fixed").unwrap();
+        assert_eq!(out.sink.name, "docker");
+        assert_eq!(
+            out.reference.as_deref(),
+            Some("registry.example.com:5000/team/app:fixed")
+        );
+        assert!(Output::parse("./fixed.tar")
+            .unwrap_err()
+            .contains("name the format"));
+        assert!(Output::parse("oci-archive:")
+            .unwrap_err()
+            .contains("no path"));
+    }
+
+    #[test]
+    fn an_atomic_file_is_there_only_once_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.tar");
+        let mut file = AtomicFile::create(&path, false).unwrap();
+        file.writer().write_all(b"half").unwrap();
+        drop(file);
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut file = AtomicFile::create(&path, false).unwrap();
+        file.writer().write_all(b"whole").unwrap();
+        file.commit().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"whole");
+        assert!(AtomicFile::create(&path, false)
+            .err()
+            .unwrap()
+            .contains("exists; --force replaces it"));
+        assert!(AtomicFile::create(&path, true).is_ok());
+    }
+}
