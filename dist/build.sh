@@ -12,7 +12,8 @@
 # Linux targets are built with cargo-zigbuild and zig from PyPI's `ziglang` as the C compiler and linker
 # (ring and zstd have C parts): one tool cross-compiles every Linux target with musl's headers, with no
 # cross gcc per architecture; both are installed here when missing, at pinned versions. The binaries use
-# musl's own allocator: bench/run.sh measured it within noise of the glibc build (README, "Install").
+# mimalloc and word-at-a-time memcmp/memmove in place of musl's (src/main.rs): with them bench/run.sh measures
+# the static build within noise of the glibc one (README, "Install").
 # Archives are reproducible for a commit: sorted entries, owner 0, the commit's time as every mtime, gzip
 # without a name or time.
 #
