@@ -298,3 +298,112 @@ fn a_registry_that_refuses_the_push_gives_exit_3_and_no_tag() {
         .unwrap();
     assert!(!out.status.success(), "the tag exists after a refused push");
 }
+
+#[test]
+fn files_go_to_the_registry_and_the_registry_to_files_with_the_credentials_scan_uses() {
+    if !tools_present("fix push files") {
+        return;
+    }
+    let registry = Registry::start_with_auth("pusher", "s3cret");
+    let host = registry.host();
+    let config = tempfile::tempdir().unwrap();
+    let auth = base64_of("pusher:s3cret");
+    std::fs::write(
+        config.path().join("config.json"),
+        format!(r#"{{"auths": {{"{host}": {{"auth": "{auth}"}}}}}}"#),
+    )
+    .unwrap();
+    let docker_config = config.path().display().to_string();
+    let env = [("DOCKER_CONFIG", docker_config.as_str())];
+
+    // A docker archive pushed, fixed, with the Docker config's credentials.
+    let output = format!("docker://{host}/fromfile/app:nsfix");
+    let (code, stdout, stderr) = nsslint_env(
+        &[
+            "fix",
+            "-q",
+            "--insecure-registry",
+            &host,
+            seed::SEED_IMAGE,
+            "--output",
+            &output,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("(manifest sha256:"), "{stdout}");
+    let (code, stdout, stderr) = nsslint_env(
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--insecure-registry",
+            &host,
+            &output,
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["images"][0]["binaries"][0]["order"], "files,dns");
+
+    // And back: the registry's image fixed into an OCI archive (nothing to fix now: nothing written).
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("app.oci.tar");
+    let (code, stdout, stderr) = nsslint_env(
+        &[
+            "fix",
+            "-q",
+            "--insecure-registry",
+            &host,
+            &output,
+            "--output",
+            &format!("oci-archive:{}", archive.display()),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("Nothing to fix"), "{stdout}");
+    assert!(!archive.exists());
+
+    // The unfixed image from the registry into an OCI archive: a file skopeo reads, clean on a re-scan.
+    registry.push(
+        &format!("docker-archive:{}", seed::SEED_IMAGE),
+        "team/app:1.4",
+        &[],
+    );
+    let (code, stdout, stderr) = nsslint_env(
+        &[
+            "fix",
+            "-q",
+            "--insecure-registry",
+            &host,
+            &format!("docker://{host}/team/app:1.4"),
+            "--output",
+            &format!("oci-archive:{}", archive.display()),
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let out = std::process::Command::new("skopeo")
+        .args(["inspect", &format!("oci-archive:{}", archive.display())])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, stdout, _) = nsslint(&[
+        "scan",
+        "--format",
+        "json",
+        &format!("oci-archive:{}", archive.display()),
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
