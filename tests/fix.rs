@@ -67,6 +67,16 @@ fn inputs(dir: &Path) -> Vec<String> {
     vec![SEED.to_string(), layout, archive, skopeo_dir]
 }
 
+/// The example copied by skopeo into an OCI layout at `layout`, tagged `tag`: `oci:LAYOUT:TAG`.
+fn seed_layout(layout: &Path, tag: &str) -> String {
+    let target = format!("oci:{}:{tag}", layout.display());
+    run(
+        "skopeo",
+        &["copy", "-q", &format!("docker-archive:{SEED}"), &target],
+    );
+    target
+}
+
 /// `umoci unpack`s an OCI layout's tag; the bundle's rootfs.
 fn unpack(layout_ref: &str, bundle: &Path) -> PathBuf {
     run(
@@ -183,15 +193,7 @@ fn oci_layout_in_place_writes_only_the_new_blobs_and_is_deterministic() {
     }
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("layout");
-    run(
-        "skopeo",
-        &[
-            "copy",
-            "-q",
-            &format!("docker-archive:{SEED}"),
-            &format!("oci:{}:v1", layout.display()),
-        ],
-    );
+    seed_layout(&layout, "v1");
     let blobs_before = std::fs::read_dir(layout.join("blobs/sha256"))
         .unwrap()
         .count();
@@ -398,13 +400,10 @@ fn a_symlinked_file_is_replaced_and_a_symlinked_etc_followed() {
 fn several_platforms_each_fixed_into_a_new_index_or_one_chosen() {
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("multi");
-    let broken = |arch: &str| {
-        ImageSpec::new(vec![LayerSpec::new()
-            .file("etc/hosts", "10.1.2.3 myhost.test\n")
-            .exe("usr/local/bin/lookup", seed::seed_binary())])
-        .platform("linux", arch)
-    };
-    write_multi_platform_layout(&layout, &[broken("amd64"), broken("arm64")]);
+    write_multi_platform_layout(
+        &layout,
+        &[seed::unfixed_image("amd64"), seed::unfixed_image("arm64")],
+    );
     let input = format!("oci:{}", layout.display());
 
     let output = format!("oci:{}:all", dir.path().join("out").display());
@@ -553,15 +552,7 @@ fn the_fixed_program_really_reads_hosts_first() {
     }
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("layout");
-    run(
-        "skopeo",
-        &[
-            "copy",
-            "-q",
-            &format!("docker-archive:{SEED}"),
-            &format!("oci:{}:before", layout.display()),
-        ],
-    );
+    seed_layout(&layout, "before");
     let (code, stdout, stderr) = nsslint(&[
         "fix",
         "-q",

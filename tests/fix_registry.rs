@@ -217,13 +217,10 @@ fn every_platform_is_fixed_into_a_new_index_in_the_registry() {
     let host = registry.host();
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path().join("multi");
-    let broken = |arch: &str| {
-        support::ImageSpec::new(vec![support::LayerSpec::new()
-            .file("etc/hosts", "10.1.2.3 myhost.test\n")
-            .exe("usr/local/bin/lookup", seed::seed_binary())])
-        .platform("linux", arch)
-    };
-    support::write_index_layout(&layout, &[broken("amd64"), broken("arm64")]);
+    support::write_index_layout(
+        &layout,
+        &[seed::unfixed_image("amd64"), seed::unfixed_image("arm64")],
+    );
     registry.push(
         &format!("oci:{}:latest", layout.display()),
         "multi/app:1",

@@ -53,3 +53,11 @@ pub fn small_image(arch: &str, marker: &str) -> crate::support::ImageSpec {
         .file("etc/marker", marker)])
     .platform("linux", arch)
 }
+
+/// A one-layer image for `arch` with the seed program and no nsswitch.conf: NSL001 until fixed.
+pub fn unfixed_image(arch: &str) -> crate::support::ImageSpec {
+    crate::support::ImageSpec::new(vec![crate::support::LayerSpec::new()
+        .file("etc/hosts", "10.1.2.3 myhost.test\n")
+        .exe("usr/local/bin/lookup", seed_binary())])
+    .platform("linux", arch)
+}
