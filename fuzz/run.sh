@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${NSSLINT_FUZZ_SECONDS:-120}"
-targets="${NSSLINT_FUZZ_TARGETS:-elf buildinfo nsswitch layer image_json cache_entry engine_answer}"
+targets="${NSSLINT_FUZZ_TARGETS:-elf buildinfo nsswitch layer image_json cache_entry engine_answer k8s_manifest}"
 export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -19,6 +19,7 @@ pub mod facts;
 pub mod fix;
 pub mod gather;
 pub mod job;
+pub mod k8s;
 pub mod memory;
 pub mod model;
 pub mod ops;
