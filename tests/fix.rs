@@ -586,3 +586,17 @@ fn the_fixed_program_really_reads_hosts_first() {
     }
     assert_eq!(observed, ["dns,files", "files,dns"]);
 }
+
+#[test]
+fn a_root_filesystem_is_refused_with_what_to_do_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    let input = format!("rootfs:{}", dir.path().display());
+    let (code, stdout, stderr) = nsslint(&["fix", &input, "--dry-run"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("a root filesystem has no image config or manifest to add a layer to"),
+        "{stderr}"
+    );
+    assert_eq!(stdout, "");
+}
