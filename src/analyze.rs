@@ -6,6 +6,7 @@ use crate::error::ImageError;
 use crate::facts::elf::{GoFacts, GoVersion, TargetOs};
 use crate::facts::image::{ElfFile, ImageFacts, LibcKind};
 use crate::facts::nsswitch::NsswitchView;
+use crate::facts::pod::PodFacts;
 use crate::model::go::{self, GoBinaryInput, GoOrder, RuntimeInput};
 use crate::model::{libc, LookupOrder, Prediction};
 use crate::rootfs::Rootfs;
@@ -69,6 +70,10 @@ pub struct ImageAnalysis {
     /// rules and reports about the file itself.
     pub nsswitch_view: Result<NsswitchView, String>,
     pub go_programs: Vec<GoProgram>,
+    /// The pod the image runs in, for a container of a workload (`scan --k8s`); the predictions above
+    /// are then made with the container's environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod: Option<PodFacts>,
 }
 
 /// One image's analysis: walks its layers (taking the facts of layers seen before from `cache`, which are
@@ -148,6 +153,16 @@ impl ImageAnalysis {
             platform: self.platform.clone(),
         };
         predict(identity, self.layers.clone(), facts)
+    }
+
+    /// The same image as a container of a pod runs it: the container's `env` laid over the image's, the
+    /// models run again with it, and the pod's facts kept for the rules.
+    pub fn in_pod(&self, pod: PodFacts) -> ImageAnalysis {
+        let mut facts = self.facts.clone();
+        facts.env = pod.environment(&self.facts.env);
+        let mut analysis = self.with_facts(facts);
+        analysis.pod = Some(pod);
+        analysis
     }
 }
 
@@ -256,6 +271,7 @@ fn predict(identity: Identity, layers: Vec<LayerSummary>, facts: ImageFacts) -> 
         libc_prediction,
         nsswitch_view,
         go_programs,
+        pod: None,
     }
 }
 

@@ -142,8 +142,14 @@ pub struct ScanArgs {
     /// (sniffed), docker-daemon:NAME[:TAG], podman:NAME[:TAG], docker-archive:PATH[:NAME:TAG], oci:DIR[:REF],
     /// oci-archive:PATH[:REF], dir:DIR (skopeo's directory format), rootfs:DIR, docker://REGISTRY/REPO:TAG
     /// (or @sha256:…).
-    #[arg(value_name = "IMAGE", required_unless_present_any = ["images_from", "repository", "catalog"])]
+    #[arg(value_name = "IMAGE", required_unless_present_any = ["images_from", "repository", "catalog", "k8s"])]
     pub images: Vec<String>,
+    /// Kubernetes manifests: a file, a directory (every .yaml, .yml, .json under it) or - (standard input:
+    /// `helm template`, `kubectl get pods -A -o json`). Every container of every Pod, Deployment,
+    /// StatefulSet, DaemonSet, ReplicaSet, Job and CronJob is scanned as its pod runs it (hostAliases,
+    /// dnsConfig, env, kubernetes.io/arch), and reported on its image: line. Repeatable.
+    #[arg(long, value_name = "PATH|-")]
+    pub k8s: Vec<PathBuf>,
     /// Also scan the images this file lists, one a line (blank lines and `#` comments are skipped).
     #[arg(long, value_name = "FILE")]
     pub images_from: Option<PathBuf>,
@@ -305,6 +311,7 @@ impl ScanArgs {
                 catalog: self.catalog,
                 shard: self.shard,
             },
+            k8s: self.k8s,
             jobs: usize::from(self.jobs),
             cache_dir: self.cache_dir,
             format: self.format,

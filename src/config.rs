@@ -8,6 +8,7 @@
 //!   - rule: NSL001
 //!     path: /opt/vendor/**
 //!     image: registry.example.com/team/app
+//!     workload: Deployment/api        # only in this workload (scan --k8s)
 //!     reason: vendor binary; fixed upstream in 2.0
 //!     until: 2027-01-31
 //! ```
@@ -38,6 +39,9 @@ pub struct Ignore {
     pub path: Option<String>,
     /// Image repository (no tag needed), or the input as given; globs as for `path`.
     pub image: Option<String>,
+    /// A Kubernetes workload (`scan --k8s`): `Kind/name` or `namespace/Kind/name`, globs as for `path`.
+    /// An ignore that names one applies only to that workload's containers.
+    pub workload: Option<String>,
     pub reason: String,
     /// Last day the ignore applies, `YYYY-MM-DD`.
     pub until: Option<String>,
@@ -165,8 +169,15 @@ impl Config {
             .collect()
     }
 
-    /// Whether an ignore in force on `today` covers the finding of an image known by `image_names`.
-    pub fn ignores(&self, finding: &Finding, image_names: &[&str], today: Day) -> bool {
+    /// Whether an ignore in force on `today` covers the finding of an image known by `image_names`, in the
+    /// workload known by `workload_names` when the image is a workload's container.
+    pub fn ignores(
+        &self,
+        finding: &Finding,
+        image_names: &[&str],
+        workload_names: Option<&[&str]>,
+        today: Day,
+    ) -> bool {
         self.ignore.iter().any(|ignore| {
             let rule = crate::rules::find(&ignore.rule).is_some_and(|r| r.doc.id == finding.rule);
             let in_force = ignore
@@ -182,7 +193,12 @@ impl Config {
                 .image
                 .as_deref()
                 .is_none_or(|p| image_names.iter().any(|name| glob_matches(p, name)));
-            rule && in_force && path && image
+            let workload = match (&ignore.workload, workload_names) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(p), Some(names)) => names.iter().any(|name| glob_matches(p, name)),
+            };
+            rule && in_force && path && image && workload
         })
     }
 }

@@ -30,38 +30,6 @@ const TEST_VERSION: &str = "9.9.9-test";
 
 // --- tools ------------------------------------------------------------------------------------------------
 
-/// A missing tool: `None` after a loud SKIPPED line, except in CI, where the test fails.
-fn missing(what: &str, how: &str) -> Option<PathBuf> {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} missing in CI; {how}");
-    }
-    eprintln!("SKIPPED: {what} missing; {how}");
-    None
-}
-
-/// A tool installed by `tests/fixtures/fetch.sh` under the fixtures directory.
-fn fixture_tool(relative: &str) -> Option<PathBuf> {
-    let path = fixtures_dir().join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        missing(
-            &path.display().to_string(),
-            "run tests/fixtures/fetch.sh (tools/npm, tools/pypi)",
-        )
-    }
-}
-
-/// A program on PATH.
-fn host_tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    });
-    found.or_else(|| missing(name, "install it (.ci/run does)"))
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -82,45 +50,6 @@ fn write_script(path: &Path, body: &str) {
 }
 
 // --- SARIF validation ---------------------------------------------------------------------------------------
-
-/// Validates SARIF files with the schema, sarif-multitool (with its GitHub rules) and upload-sarif's own
-/// checks; panics on any error-level problem and prints the warnings. `false` when the validators are not
-/// installed (outside CI).
-fn validate_sarif(files: &[&Path]) -> bool {
-    let (Some(schema), Some(multitool), Some(python)) = (
-        fixture_tool("schemas/sarif-2.1.0.json"),
-        fixture_tool("tools/npm/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"),
-        host_tool("python3"),
-    ) else {
-        return false;
-    };
-    let out = run(Command::new(python)
-        .arg(Path::new(REPO).join("tests/action/validate_sarif.py"))
-        .arg("--schema")
-        .arg(schema)
-        .arg("--multitool")
-        .arg(multitool)
-        .args(files));
-    let stdout = text(&out.stdout);
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "validate_sarif.py could not validate: {}{stdout}",
-        text(&out.stderr)
-    );
-    let report: Value = serde_json::from_str(&stdout).unwrap();
-    for (file, entry) in report["files"].as_object().unwrap() {
-        for warning in entry["warnings"].as_array().unwrap() {
-            eprintln!("SARIF warning ({file}): {}", warning.as_str().unwrap());
-        }
-        let errors = entry["errors"].as_array().unwrap();
-        assert!(
-            errors.is_empty(),
-            "{file} is not valid for GitHub: {errors:#?}"
-        );
-    }
-    assert_eq!(out.status.code(), Some(0));
-    true
-}
 
 #[test]
 fn the_sarif_validators_catch_what_github_rejects() {

@@ -7,3 +7,4 @@ pub mod file;
 pub mod image;
 pub mod libc;
 pub mod nsswitch;
+pub mod pod;

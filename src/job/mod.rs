@@ -9,16 +9,17 @@
 pub mod inputs;
 pub mod pool;
 pub mod progress;
+pub mod workloads;
 
 use crate::analyze::{analyze_cached, ImageAnalysis};
 use crate::cache::LayerCache;
 use crate::config::{Config, Day};
 use crate::dockerfile::Dockerfile;
 use crate::error::ImageError;
-use crate::report::{DockerfileRef, ImageReport};
+use crate::report::{DockerfileRef, ImageReport, WorkloadRef};
 use crate::rules;
 use crate::source::registry::{self, DownloadCounters, RegistryOptions};
-use crate::source::{self, ImageRef, PlatformChoice};
+use crate::source::{self, ImageRef, Platform, PlatformChoice};
 use crate::walk::WalkOptions;
 use std::sync::atomic::Ordering;
 
@@ -57,6 +58,32 @@ pub fn analyze_input(
         .collect()
 }
 
+/// One image to scan: the reference and, when a workload asks for one (`kubernetes.io/arch`), the
+/// platform to take from a multi-platform image instead of the job's choice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Input {
+    pub reference: String,
+    pub platform: Option<Platform>,
+}
+
+impl Input {
+    pub fn new(reference: impl Into<String>) -> Input {
+        Input {
+            reference: reference.into(),
+            platform: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.platform {
+            Some(platform) => write!(f, "{} ({platform})", self.reference),
+            None => f.write_str(&self.reference),
+        }
+    }
+}
+
 /// What every image of a scan shares.
 pub struct Job<'a> {
     pub choice: &'a PlatformChoice,
@@ -69,9 +96,11 @@ pub struct Job<'a> {
 
 impl Job<'_> {
     /// One input's reports (one per platform scanned), or the error that stopped it.
-    pub fn run(&self, input: &str) -> Result<Vec<ImageReport>, String> {
-        let analyses =
-            analyze_input(input, self.choice, self.walk, self.cache).map_err(|e| e.to_string())?;
+    pub fn run(&self, input: &Input) -> Result<Vec<ImageReport>, String> {
+        let asked = input.platform.clone().map(PlatformChoice::Exactly);
+        let choice = asked.as_ref().unwrap_or(self.choice);
+        let analyses = analyze_input(&input.reference, choice, self.walk, self.cache)
+            .map_err(|e| e.to_string())?;
         Ok(analyses
             .into_iter()
             .map(|analysis| self.report(analysis))
@@ -81,11 +110,39 @@ impl Job<'_> {
     /// The findings of one analysis: the rules' verdicts, less what the config ignores, mapped to the
     /// Dockerfile's lines when there is one.
     pub fn report(&self, analysis: ImageAnalysis) -> ImageReport {
+        self.report_for(analysis, None)
+    }
+
+    /// [`Job::report`] for the image as a workload's container runs it (`analysis` made with
+    /// [`ImageAnalysis::in_pod`]): ignores may name the workload too.
+    pub fn report_for(
+        &self,
+        analysis: ImageAnalysis,
+        workload: Option<WorkloadRef>,
+    ) -> ImageReport {
         let mut findings = rules::check(&analysis);
         let names = image_names(&analysis);
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let workload_names: Vec<String> = workload
+            .iter()
+            .flat_map(|w| {
+                let mut names = vec![w.label()];
+                if let Some(namespace) = &w.namespace {
+                    names.push(format!("{namespace}/{}", w.label()));
+                }
+                names
+            })
+            .collect();
+        let workload_names: Vec<&str> = workload_names.iter().map(String::as_str).collect();
         let before = findings.len();
-        findings.retain(|f| !self.config.ignores(f, &names, self.today));
+        findings.retain(|f| {
+            !self.config.ignores(
+                f,
+                &names,
+                workload.as_ref().map(|_| &workload_names[..]),
+                self.today,
+            )
+        });
         let suppressed = before - findings.len();
         if let Some((file, _)) = self.dockerfile {
             for finding in &mut findings {
@@ -106,6 +163,7 @@ impl Job<'_> {
             findings,
             suppressed,
             dockerfile,
+            workload,
         }
     }
 }

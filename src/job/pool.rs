@@ -2,14 +2,14 @@
 //! calling thread as it finishes. One input's failure, even a panic deep inside, never stops the others.
 
 use super::progress::Progress;
-use super::Job;
+use super::{Input, Job};
 use crate::report::ImageReport;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Runs the job on every input, `jobs` at a time; `done` is called on this thread as each one finishes
 /// (in finishing order), with the input's position.
 pub fn run(
-    inputs: &[String],
+    inputs: &[Input],
     jobs: usize,
     job: &Job,
     progress: &Progress,
@@ -24,16 +24,17 @@ pub fn run(
             scope.spawn(move || loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
                 let Some(input) = inputs.get(n) else { break };
-                progress.start(input);
+                let shown = input.to_string();
+                progress.start(&shown);
                 // One image's failure, even a panic deep inside, must not stop the others.
                 let result =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(input)))
                         .unwrap_or_else(|_| {
                             Err(format!(
-                                "{input}: internal error (a bug in nsslint; please report it)"
+                                "{shown}: internal error (a bug in nsslint; please report it)"
                             ))
                         });
-                progress.end(input);
+                progress.end(&shown);
                 if tx.send((n, result)).is_err() {
                     break;
                 }

@@ -46,6 +46,8 @@ pub struct Container {
     /// The running image by digest (a live pod's status), when known: what is scanned.
     pub image_id: Option<String>,
     pub env: Vec<EnvVar>,
+    /// The container has `envFrom` (a ConfigMap or Secret whose variables a manifest does not show).
+    pub env_from: bool,
 }
 
 impl Container {
@@ -170,6 +172,11 @@ fn collect(document: &Node, origin: &Origin, out: &mut Read) {
                 image: image.as_str().unwrap_or("").to_string(),
                 image_at: image.at,
                 env: env(item),
+                env_from: !item
+                    .get("envFrom")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .is_empty(),
             });
         }
     }

@@ -1,6 +1,7 @@
-//! `nsslint scan`: reads the settings (`.nsslint.yaml`, `--fail-on`, the Dockerfile), runs the job over every
-//! input, writes the report (one document at the end, or JSON lines as each image finishes), the Markdown
-//! summary and the job's summary line, and says how the scan ended.
+//! `nsslint scan`: reads the settings (`.nsslint.yaml`, `--fail-on`, the Dockerfile) and the Kubernetes
+//! manifests (`--k8s`), runs the job over every input, writes the report (one document at the end, or JSON
+//! lines as each image or workload container finishes), the Markdown summary and the job's summary line,
+//! and says how the scan ended.
 
 use super::{Failure, Status};
 use crate::cache::LayerCache;
@@ -8,7 +9,8 @@ use crate::config::{Config, Day};
 use crate::dockerfile::Dockerfile;
 use crate::job::inputs::InputList;
 use crate::job::progress::Progress;
-use crate::job::{pool, Job, Reading, Summary};
+use crate::job::workloads::WorkloadPlan;
+use crate::job::{pool, Input, Job, Reading, Summary};
 use crate::report::{render, DockerfileRef, Format, ImageReport};
 use crate::rules::Level;
 use clap::ValueEnum;
@@ -40,6 +42,9 @@ impl FailOn {
 #[derive(Debug, Clone)]
 pub struct ScanRequest {
     pub inputs: InputList,
+    /// Kubernetes manifests (files, directories, `-` for standard input): their workloads' containers
+    /// are scanned as the pods run them.
+    pub k8s: Vec<PathBuf>,
     pub reading: Reading,
     /// Images scanned at once.
     pub jobs: usize,
@@ -72,7 +77,39 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
     }
     let reading = &request.reading;
     reading.configure();
-    let inputs = request.inputs.collect().map_err(Failure::Unreadable)?;
+    let mut inputs: Vec<Input> = request
+        .inputs
+        .collect()
+        .map_err(Failure::Unreadable)?
+        .into_iter()
+        .map(Input::new)
+        .collect();
+    let plain_inputs = inputs.len();
+    let mut unreadable_manifests = 0;
+    let plan = if request.k8s.is_empty() {
+        WorkloadPlan::default()
+    } else {
+        let manifests = crate::k8s::manifests::read(&request.k8s);
+        let plan = WorkloadPlan::new(&manifests.workloads, &mut inputs);
+        for error in manifests.errors.iter().chain(&plan.errors) {
+            eprintln!("nsslint: error: {error}");
+        }
+        unreadable_manifests = manifests.errors.len() + plan.errors.len();
+        if !request.quiet {
+            eprintln!("nsslint: --k8s: {}", manifests.summary());
+        }
+        plan
+    };
+    // Which containers wait for each input, and how many inputs each container still waits for.
+    let mut waiting: Vec<Vec<usize>> = vec![Vec::new(); inputs.len()];
+    for (t, target) in plan.targets.iter().enumerate() {
+        for &n in &target.inputs {
+            waiting[n].push(t);
+        }
+    }
+    let mut pending: Vec<usize> = plan.targets.iter().map(|t| t.inputs.len()).collect();
+    let mut workload_reports: Vec<Vec<ImageReport>> =
+        (0..plan.targets.len()).map(|_| Vec::new()).collect();
     let cache = match &request.cache_dir {
         Some(dir) => Some(
             LayerCache::open(dir, &crate::probes::all(), &reading.walk).map_err(Failure::Usage)?,
@@ -112,19 +149,34 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
         (0..inputs.len()).map(|_| None).collect();
     let mut write_error: Option<String> = None;
     pool::run(&inputs, request.jobs, &job, &progress, |n, result| {
-        if let Some(out) = stream.as_mut() {
-            let text: String = match &result {
+        let mut text = String::new();
+        if n < plain_inputs {
+            text = match &result {
                 Ok(reports) => reports.iter().map(crate::report::json::line).collect(),
-                Err(error) => crate::report::json::error_line(&inputs[n], error),
+                Err(error) => crate::report::json::error_line(&inputs[n].to_string(), error),
             };
+        }
+        if let Err(error) = &result {
+            let used_by = plan
+                .users(n)
+                .map(|users| format!(" (the image of {users})"))
+                .unwrap_or_default();
+            progress.println(&format!("nsslint: error: {error}{used_by}"));
+        }
+        results[n] = Some(result);
+        for &t in &waiting[n] {
+            pending[t] -= 1;
+            if pending[t] == 0 {
+                let reports = plan.targets[t].reports(&results, &job);
+                text.extend(reports.iter().map(crate::report::json::line));
+                workload_reports[t] = reports;
+            }
+        }
+        if let Some(out) = stream.as_mut().filter(|_| !text.is_empty()) {
             if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
                 write_error.get_or_insert(format!("cannot write the report: {e}"));
             }
         }
-        if let Err(error) = &result {
-            progress.println(&format!("nsslint: error: {error}"));
-        }
-        results[n] = Some(result);
     });
     progress.finish();
     let mut summary = Summary {
@@ -132,13 +184,18 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
         ..Summary::default()
     };
     let mut reports = Vec::new();
-    for result in results.into_iter().flatten() {
+    for (n, result) in results.into_iter().enumerate() {
+        let Some(result) = result else { continue };
         summary.count(&result);
-        if let Ok(mut image_reports) = result {
+        if let (true, Ok(mut image_reports)) = (n < plain_inputs, result) {
             reports.append(&mut image_reports);
         }
     }
-    let many = inputs.len() > 1 || inputs.iter().any(|i| crate::source::downloads(i));
+    reports.extend(workload_reports.into_iter().flatten());
+    let many = inputs.len() > 1
+        || inputs
+            .iter()
+            .any(|i| crate::source::downloads(&i.reference));
     if many && !request.quiet {
         eprintln!(
             "{}",
@@ -155,7 +212,7 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
         None => Ok(()),
     };
     written.and(appended).map_err(Failure::Unreadable)?;
-    if summary.failed > 0 {
+    if summary.failed > 0 || unreadable_manifests > 0 {
         return Ok(Status::Unreadable);
     }
     let failing = reports

@@ -1,4 +1,6 @@
-//! `--format json`: one document, `{"version", "images": [...]}`. Tests and other tools rely on its shape
+//! `--format json`: one document, `{"version", "images": [...], "workloads": [...]}`: an image scanned as
+//! given is an entry of `images`; a container of a Kubernetes workload (`--k8s`) is an entry of
+//! `workloads`, the image as that container runs it under `scanned`. Tests and other tools rely on its shape
 //! (documented in the README); new fields may be added, existing ones keep their meaning.
 
 use super::ImageReport;
@@ -6,16 +8,24 @@ use crate::facts::nsswitch::{NsswitchFile, NsswitchView};
 use serde_json::{json, Value};
 
 pub fn render(reports: &[ImageReport]) -> String {
-    let images: Vec<Value> = reports.iter().map(image).collect();
-    let document = json!({ "version": env!("CARGO_PKG_VERSION"), "images": images });
+    let (workloads, images): (Vec<&ImageReport>, Vec<&ImageReport>) =
+        reports.iter().partition(|r| r.workload.is_some());
+    let images: Vec<Value> = images.into_iter().map(image).collect();
+    let workloads: Vec<Value> = workloads.into_iter().map(entry).collect();
+    let document = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "images": images,
+        "workloads": workloads,
+    });
     let mut text = serde_json::to_string_pretty(&document).expect("JSON values always serialise");
     text.push('\n');
     text
 }
 
-/// One image as a line of `--format jsonl`: the same object as an entry of `images`.
+/// One image (or workload container) as a line of `--format jsonl`: the same object as an entry of
+/// `images` (or `workloads`).
 pub fn line(report: &ImageReport) -> String {
-    let mut text = serde_json::to_string(&image(report)).expect("JSON values always serialise");
+    let mut text = serde_json::to_string(&entry(report)).expect("JSON values always serialise");
     text.push('\n');
     text
 }
@@ -47,6 +57,37 @@ fn libc(report: &ImageReport) -> Value {
         "order": order,
         "trace": trace,
         "nss_modules": facts.nss_modules.values().collect::<Vec<_>>(),
+    })
+}
+
+/// An entry of `images`, or of `workloads` for a workload's container.
+fn entry(report: &ImageReport) -> Value {
+    let Some(workload) = &report.workload else {
+        return image(report);
+    };
+    let mut scanned = image(report);
+    let findings = scanned
+        .as_object_mut()
+        .and_then(|o| o.remove("findings"))
+        .unwrap_or(Value::Array(Vec::new()));
+    let pod = report.analysis.pod.as_ref();
+    json!({
+        "kind": workload.kind,
+        "namespace": workload.namespace,
+        "name": workload.name,
+        "container": workload.container,
+        "container_kind": workload.container_kind,
+        "file": workload.file,
+        "line": workload.line,
+        "column": workload.column,
+        "image": workload.image,
+        "pod": pod.map(|p| json!({
+            "host_aliases": p.host_aliases,
+            "dns_policy": p.dns_policy,
+            "dns_options": p.dns_options,
+        })),
+        "scanned": scanned,
+        "findings": findings,
     })
 }
 

@@ -12,10 +12,14 @@ pub fn render(reports: &[ImageReport]) -> String {
     let mut out = String::from("## nsslint\n\n");
     for report in reports {
         let a = &report.analysis;
+        let subject = match &report.workload {
+            Some(workload) => format!("{} ({})", workload.describe(), a.input),
+            None => a.input.clone(),
+        };
         let _ = writeln!(
             out,
             "**{}** ({}): {} finding(s){}\n",
-            cell(&a.input),
+            cell(&subject),
             a.platform,
             report.findings.len(),
             if report.suppressed > 0 {

@@ -16,6 +16,62 @@ pub struct ImageReport {
     pub suppressed: usize,
     /// The Dockerfile findings were mapped to, if one was given.
     pub dockerfile: Option<DockerfileRef>,
+    /// The workload container the report is about (`scan --k8s`): the image as that container runs it.
+    pub workload: Option<WorkloadRef>,
+}
+
+/// A container of a Kubernetes workload, as reports name it: the workload, the container, and where its
+/// `image:` is written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WorkloadRef {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub container: String,
+    pub container_kind: crate::k8s::workload::ContainerKind,
+    /// The manifest, repository-relative as SARIF URIs want it; `None` for standard input.
+    pub file: Option<String>,
+    /// Where the `image:` value starts (1-based).
+    pub line: usize,
+    pub column: usize,
+    /// The image as the spec writes it.
+    pub image: String,
+}
+
+impl WorkloadRef {
+    /// `Deployment/api`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+
+    /// `deploy/api.yaml:20` (`<stdin>:20` for standard input).
+    pub fn place(&self) -> String {
+        format!(
+            "{}:{}",
+            self.file.as_deref().unwrap_or("<stdin>"),
+            self.line
+        )
+    }
+
+    /// `deploy/api.yaml:20 Deployment/api container api`, with the namespace when there is one.
+    pub fn describe(&self) -> String {
+        let namespace = self
+            .namespace
+            .as_deref()
+            .map(|ns| format!(" (namespace {ns})"))
+            .unwrap_or_default();
+        let kind = match self.container_kind {
+            crate::k8s::workload::ContainerKind::Regular => "container",
+            crate::k8s::workload::ContainerKind::Init => "init container",
+            crate::k8s::workload::ContainerKind::Ephemeral => "ephemeral container",
+        };
+        format!(
+            "{} {}{namespace} {kind} {}",
+            self.place(),
+            self.label(),
+            self.container
+        )
+    }
 }
 
 /// A Dockerfile as reports name it.

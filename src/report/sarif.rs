@@ -2,10 +2,12 @@
 //! `rules/<ID>.md`; every result with a rule index, a level, a message carrying the fix, a location, and our own
 //! stable `partialFingerprints` (rule + repository without tag or digest + platform + path in the image), so an
 //! alert survives a rebuild under a new tag. A location is the Dockerfile line the finding maps to (with
-//! `--dockerfile`), else a repository-relative pseudo path `<repository>/<path in image>`: a URI with a scheme
-//! would make GitHub reject the whole upload. One run per image, with one category per image and platform.
+//! `--dockerfile`), or, for a container of a Kubernetes workload (`--k8s`), the line and column of its
+//! manifest's `image:` value; else a repository-relative pseudo path `<repository>/<path in image>`: a URI
+//! with a scheme would make GitHub reject the whole upload. One run per image, with one category per image
+//! and platform; one more run holds every workload container's results ([`WORKLOADS_CATEGORY`]).
 
-use super::ImageReport;
+use super::{ImageReport, WorkloadRef};
 use crate::rules::{all, Finding, Level};
 use serde_json::json;
 use serde_sarif::sarif::{
@@ -71,12 +73,26 @@ pub fn image_label(report: &ImageReport) -> String {
     }
 }
 
-/// Stable across tags and rebuilds: what the finding is about, not where the bytes came from.
-pub fn fingerprint(finding: &Finding, repository: &str, platform: &str) -> String {
-    let key = format!(
+/// Stable across tags and rebuilds: what the finding is about, not where the bytes came from; for a
+/// workload's container, which container of which workload too.
+pub fn fingerprint(
+    finding: &Finding,
+    repository: &str,
+    platform: &str,
+    workload: Option<&WorkloadRef>,
+) -> String {
+    let mut key = format!(
         "{}\0{repository}\0{platform}\0{}",
         finding.rule, finding.path
     );
+    if let Some(w) = workload {
+        key.push_str(&format!(
+            "\0{}\0{}\0{}",
+            w.namespace.as_deref().unwrap_or(""),
+            w.label(),
+            w.container
+        ));
+    }
     crate::source::sha256_digest(key.as_bytes())
         .trim_start_matches("sha256:")
         .to_string()
@@ -127,13 +143,26 @@ fn rule_descriptors() -> Vec<ReportingDescriptor> {
 }
 
 fn physical(uri: &str, line: Option<usize>) -> PhysicalLocation {
+    physical_at(uri, line, None)
+}
+
+fn physical_at(uri: &str, line: Option<usize>, column: Option<usize>) -> PhysicalLocation {
     let artifact = ArtifactLocation::builder().uri(uri.to_string()).build();
-    match line {
-        Some(line) => PhysicalLocation::builder()
+    match (line, column) {
+        (Some(line), Some(column)) => PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .region(
+                Region::builder()
+                    .start_line(line as i64)
+                    .start_column(column as i64)
+                    .build(),
+            )
+            .build(),
+        (Some(line), None) => PhysicalLocation::builder()
             .artifact_location(artifact)
             .region(Region::builder().start_line(line as i64).build())
             .build(),
-        None => PhysicalLocation::builder()
+        (None, _) => PhysicalLocation::builder()
             .artifact_location(artifact)
             .build(),
     }
@@ -174,7 +203,25 @@ fn result(report: &ImageReport, finding: &Finding, repository: &str) -> SarifRes
     let analysis = &report.analysis;
     let platform = analysis.platform.to_string();
     let pseudo_path = format!("{repository}{}", finding.path);
+    let workload_file = report
+        .workload
+        .as_ref()
+        .and_then(|w| w.file.as_ref().map(|file| (w, file)));
     let location = match (&report.dockerfile, &finding.dockerfile) {
+        _ if workload_file.is_some() => {
+            let (workload, file) = workload_file.expect("matched above");
+            Location::builder()
+                .physical_location(physical_at(
+                    file,
+                    Some(workload.line),
+                    Some(workload.column),
+                ))
+                .logical_locations(vec![LogicalLocation::builder()
+                    .fully_qualified_name(pseudo_path.clone())
+                    .kind("file")
+                    .build()])
+                .build()
+        }
         (Some(dockerfile), Some(mapped)) => Location::builder()
             .physical_location(physical(&dockerfile.uri, Some(mapped.line)))
             .logical_locations(vec![LogicalLocation::builder()
@@ -196,18 +243,30 @@ fn result(report: &ImageReport, finding: &Finding, repository: &str) -> SarifRes
     if let Some(layer) = &finding.layer {
         properties.insert("layer".to_string(), json!(layer));
     }
+    let in_workload = report
+        .workload
+        .as_ref()
+        .map(|w| format!(", {}", w.describe()))
+        .unwrap_or_default();
     let where_ = match &finding.layer {
         Some(layer) => format!(
-            " [image {}, {platform}, layer {}]",
+            " [image {}, {platform}, layer {}{in_workload}]",
             analysis.input,
             super::text::short(layer)
         ),
-        None => format!(" [image {}, {platform}]", analysis.input),
+        None => format!(" [image {}, {platform}{in_workload}]", analysis.input),
     };
+    if let Some(w) = &report.workload {
+        properties.insert("workload".to_string(), json!(w.label()));
+        properties.insert("container".to_string(), json!(w.container));
+        if let Some(namespace) = &w.namespace {
+            properties.insert("namespace".to_string(), json!(namespace));
+        }
+    }
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(
         "nsslint/v1".to_string(),
-        fingerprint(finding, repository, &platform),
+        fingerprint(finding, repository, &platform, report.workload.as_ref()),
     );
     let mut result = SarifResult::builder()
         .rule_id(finding.rule.clone())
@@ -239,54 +298,27 @@ fn result(report: &ImageReport, finding: &Finding, repository: &str) -> SarifRes
     result
 }
 
+/// The category (`automationDetails.id` up to its last `/`) of the run that holds every workload
+/// container's results: GitHub takes at most 20 runs a file and refuses two runs of one tool with the same
+/// category, so workloads share one run, their results told apart by location and fingerprint.
+pub const WORKLOADS_CATEGORY: &str = "nsslint/k8s/";
+
 pub fn render(reports: &[ImageReport]) -> String {
     let rules = rule_descriptors();
     let mut runs = Vec::new();
-    for report in reports {
+    let (workloads, images): (Vec<&ImageReport>, Vec<&ImageReport>) =
+        reports.iter().partition(|r| r.workload.is_some());
+    for report in images {
         let repository = image_label(report);
-        let results: Vec<SarifResult> = report
-            .findings
-            .iter()
-            .map(|f| result(report, f, &repository))
-            .collect();
-        let driver = ToolComponent::builder()
-            .name("nsslint")
-            .semantic_version(env!("CARGO_PKG_VERSION"))
-            .information_uri(env!("CARGO_PKG_REPOSITORY"))
-            .rules(rules.clone())
-            .build();
         let platform = report.analysis.platform.to_string();
-        // What the analysis could not see about the whole image (a root filesystem's ENV) is the run's
-        // notification, not a result: no line of any file is at fault.
-        let notifications: Vec<Notification> = report
-            .analysis
-            .facts
-            .env
-            .unknown
-            .iter()
-            .map(|why| {
-                Notification::builder()
-                    .level(json!("note"))
-                    .message(Message::builder().text(why.clone()).build())
-                    .build()
-            })
-            .collect();
-        let mut run = Run::builder()
-            .tool(Tool::builder().driver(driver).build())
-            .results(results)
-            .automation_details(
-                RunAutomationDetails::builder()
-                    .id(format!("nsslint/{repository}/{platform}/"))
-                    .build(),
-            )
-            .build();
-        if !notifications.is_empty() {
-            run.invocations = Some(vec![Invocation::builder()
-                .execution_successful(true)
-                .tool_execution_notifications(notifications)
-                .build()]);
-        }
-        runs.push(run);
+        runs.push(run(
+            &rules,
+            &[report],
+            format!("nsslint/{repository}/{platform}/"),
+        ));
+    }
+    if !workloads.is_empty() {
+        runs.push(run(&rules, &workloads, WORKLOADS_CATEGORY.to_string()));
     }
     let sarif = Sarif::builder()
         .schema("https://json.schemastore.org/sarif-2.1.0.json")
@@ -296,4 +328,57 @@ pub fn render(reports: &[ImageReport]) -> String {
     let mut out = serde_json::to_string_pretty(&sarif).expect("SARIF types always serialise");
     out.push('\n');
     out
+}
+
+/// One run of the reports' results, under `category`.
+fn run(rules: &[ReportingDescriptor], reports: &[&ImageReport], category: String) -> Run {
+    let mut results = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for report in reports {
+        let repository = image_label(report);
+        results.extend(
+            report
+                .findings
+                .iter()
+                .map(|f| result(report, f, &repository)),
+        );
+        // What the analysis could not see about the whole image (a root filesystem's ENV, a variable from
+        // a ConfigMap) is a notification, not a result: no line of any file is at fault.
+        if let Some(why) = &report.analysis.facts.env.unknown {
+            let note = match &report.workload {
+                Some(w) => format!("{}: {why}", w.describe()),
+                None => why.clone(),
+            };
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+    }
+    let driver = ToolComponent::builder()
+        .name("nsslint")
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(env!("CARGO_PKG_REPOSITORY"))
+        .rules(rules.to_vec())
+        .build();
+    let mut run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .automation_details(RunAutomationDetails::builder().id(category).build())
+        .build();
+    if !notes.is_empty() {
+        let notifications: Vec<Notification> = notes
+            .into_iter()
+            .map(|note| {
+                Notification::builder()
+                    .level(json!("note"))
+                    .message(Message::builder().text(note).build())
+                    .build()
+            })
+            .collect();
+        run.invocations = Some(vec![Invocation::builder()
+            .execution_successful(true)
+            .tool_execution_notifications(notifications)
+            .build()]);
+    }
+    run
 }

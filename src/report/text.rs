@@ -1,5 +1,5 @@
 //! Human text, compiler-style: one block per finding (level, rule, message, where, fix), then a summary line
-//! per image.
+//! per image (per workload container with `--k8s`, which also says where its `image:` line is).
 
 use super::ImageReport;
 use crate::facts::nsswitch::{NsswitchFile, NsswitchView};
@@ -34,6 +34,14 @@ pub fn render(reports: &[ImageReport], color: bool) -> String {
                 paint(color, code, &format!("{label}[{}]", f.rule)),
                 f.message
             );
+            if let Some(workload) = &report.workload {
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    paint(color, "1;34", "-->"),
+                    workload.describe()
+                );
+            }
             let layer = f
                 .layer
                 .as_deref()
@@ -85,9 +93,13 @@ pub fn render(reports: &[ImageReport], color: bool) -> String {
                     .map(|pr| format!("{} {}", p.file.path, pr.order))
             })
             .collect();
+        let subject = match &report.workload {
+            Some(workload) => format!("{}: {where_}", workload.describe()),
+            None => where_.clone(),
+        };
         let _ = writeln!(
             out,
-            "{where_}: libc {libc}, {nsswitch}, {} Go program(s){}; {} error(s), {} warning(s)",
+            "{subject}: libc {libc}, {nsswitch}, {} Go program(s){}; {} error(s), {} warning(s)",
             a.go_programs.len(),
             if predicted.is_empty() {
                 String::new()

@@ -568,3 +568,113 @@ pub fn verdict(image: &serde_json::Value) -> Verdict {
         .collect();
     (programs, findings)
 }
+
+/// Validates a SARIF document with the official 2.1.0 schema (Python's `jsonschema`); `None` when the validator is not installed (outside CI).
+pub fn sarif_schema_errors(document: &serde_json::Value) -> Option<Vec<String>> {
+    let schema = fixtures_dir().join("schemas/sarif-2.1.0.json");
+    fixture("schemas/sarif-2.1.0.json")?;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.sarif");
+    std::fs::write(&file, serde_json::to_vec(document).unwrap()).unwrap();
+    let script = "import json,sys\n\
+        import jsonschema\n\
+        schema=json.load(open(sys.argv[1])); doc=json.load(open(sys.argv[2]))\n\
+        for e in jsonschema.Draft4Validator(schema).iter_errors(doc): print('/'.join(map(str,e.absolute_path)), e.message)\n";
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&schema)
+        .arg(&file)
+        .output();
+    match output {
+        Ok(out) if out.status.success() => Some(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect(),
+        ),
+        Ok(out)
+            if std::env::var_os("CI").is_none()
+                && String::from_utf8_lossy(&out.stderr)
+                    .contains("No module named 'jsonschema'") =>
+        {
+            eprintln!("SKIPPED: Python jsonschema not installed (pip install jsonschema)");
+            None
+        }
+        Ok(out) => panic!("validator failed: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) => panic!("cannot run python3: {e}"),
+    }
+}
+
+/// A missing tool: `None` after a loud SKIPPED line, except in CI, where the test fails.
+pub fn missing(what: &str, how: &str) -> Option<PathBuf> {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} missing in CI; {how}");
+    }
+    eprintln!("SKIPPED: {what} missing; {how}");
+    None
+}
+
+/// A tool installed by `tests/fixtures/fetch.sh` under the fixtures directory.
+pub fn fixture_tool(relative: &str) -> Option<PathBuf> {
+    let path = fixtures_dir().join(relative);
+    if path.exists() {
+        Some(path)
+    } else {
+        missing(
+            &path.display().to_string(),
+            "run tests/fixtures/fetch.sh (tools/npm, tools/pypi)",
+        )
+    }
+}
+
+/// A program on PATH.
+pub fn host_tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    found.or_else(|| missing(name, "install it (.ci/run does)"))
+}
+
+/// Validates SARIF files with the schema, sarif-multitool (with its GitHub rules) and upload-sarif's own
+/// checks; panics on any error-level problem and prints the warnings. `false` when the validators are not
+/// installed (outside CI).
+pub fn validate_sarif(files: &[&Path]) -> bool {
+    let (Some(schema), Some(multitool), Some(python)) = (
+        fixture_tool("schemas/sarif-2.1.0.json"),
+        fixture_tool("tools/npm/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"),
+        host_tool("python3"),
+    ) else {
+        return false;
+    };
+    let out = std::process::Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/action/validate_sarif.py"))
+        .arg("--schema")
+        .arg(schema)
+        .arg("--multitool")
+        .arg(multitool)
+        .args(files)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "validate_sarif.py could not validate: {}{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for (file, entry) in report["files"].as_object().unwrap() {
+        for warning in entry["warnings"].as_array().unwrap() {
+            eprintln!("SARIF warning ({file}): {}", warning.as_str().unwrap());
+        }
+        let errors = entry["errors"].as_array().unwrap();
+        assert!(
+            errors.is_empty(),
+            "{file} is not valid for GitHub: {errors:#?}"
+        );
+    }
+    assert_eq!(out.status.code(), Some(0));
+    true
+}
