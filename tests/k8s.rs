@@ -543,3 +543,142 @@ fn kubectl() -> Option<std::path::PathBuf> {
     eprintln!("SKIPPED: kubectl fixture not fetched (tests/fixtures/fetch.sh)");
     None
 }
+
+#[test]
+fn bad_manifests_fail_alone_with_file_and_line_and_the_others_are_scanned() {
+    if !tools_present("k8s bad input") {
+        return;
+    }
+    let registry = registry_with_images();
+    let host = registry.host();
+    let repo = tempfile::tempdir().unwrap();
+    let deploy = repo.path().join("deploy");
+    std::fs::create_dir_all(&deploy).unwrap();
+    std::fs::write(
+        deploy.join("a-good.yaml"),
+        api_deployment(&host, "team/app:1"),
+    )
+    .unwrap();
+    // Malformed: a flow sequence never closed, on line 3.
+    std::fs::write(
+        deploy.join("b-malformed.yaml"),
+        "kind: Pod\nmetadata: {name: broken}\nspec: {containers: [{name: c, image: x}\n",
+    )
+    .unwrap();
+    // A bomb: nine levels of nine aliases each expand to 9^9 (387 million) values.
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..=9 {
+        let previous = format!("*a{}", level - 1);
+        bomb.push_str(&format!(
+            "a{level}: &a{level} [{}]\n",
+            vec![previous.as_str(); 9].join(", ")
+        ));
+    }
+    std::fs::write(deploy.join("c-bomb.yaml"), &bomb).unwrap();
+    // 100 MB: a comment line repeated (more than nsslint reads from one manifest).
+    let line = format!("# {}\n", "x".repeat(1022));
+    std::fs::write(deploy.join("d-huge.yaml"), line.repeat(100 * 1024)).unwrap();
+    // An image reference that does not parse, next to one that does.
+    std::fs::write(
+        deploy.join("e-badref.yaml"),
+        format!(
+            "kind: Pod\nmetadata: {{name: mixed}}\nspec:\n  containers:\n  - name: bad\n    image: 'Team/App::1'\n  \
+             - name: good\n    image: {host}/team/app-fixed:1\n"
+        ),
+    )
+    .unwrap();
+    let (code, json, stderr) = scan_json(repo.path(), &host, &["--k8s", "deploy"], None);
+    assert_eq!(code, 3, "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("nsslint: error: "))
+        .collect();
+    assert_eq!(errors.len(), 4, "{stderr}");
+    assert!(
+        errors[0].starts_with("nsslint: error: deploy/b-malformed.yaml:4: column 1: "),
+        "{stderr}"
+    );
+    assert!(
+        errors[1].starts_with("nsslint: error: deploy/c-bomb.yaml:")
+            && errors[1].contains("refused as a YAML bomb"),
+        "{stderr}"
+    );
+    assert_eq!(
+        errors[2],
+        "nsslint: error: deploy/d-huge.yaml: larger than 64 MiB; nsslint reads manifests up to that size \
+         (split it, e.g. one `kubectl get pods -n NAMESPACE` a file)"
+    );
+    assert!(
+        errors[3].starts_with(
+            "nsslint: error: deploy/e-badref.yaml:6: column 12: Pod/mixed bad: image \"Team/App::1\": \
+             not an image reference"
+        ),
+        "{stderr}"
+    );
+    // The good file and the good container of the mixed one are scanned and reported all the same.
+    let found: Vec<(String, String, Pairs)> =
+        rows(&json).into_iter().map(|r| (r.0, r.1, r.4)).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "Deployment/api".to_string(),
+                "api".to_string(),
+                vec![pair("NSL006", LOOKUP)]
+            ),
+            ("Pod/mixed".to_string(), "good".to_string(), vec![]),
+        ]
+    );
+    assert!(
+        stderr.contains(
+            "5 manifest file(s), 2 workload(s), 0 document(s) of other kinds skipped, 3 unreadable"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_ignore_can_name_the_workload_and_then_applies_to_it_alone() {
+    if !tools_present("k8s ignores") {
+        return;
+    }
+    let registry = registry_with_images();
+    let host = registry.host();
+    let repo = tempfile::tempdir().unwrap();
+    let manifest = [
+        api_deployment(&host, "team/app:1"),
+        api_deployment(&host, "team/app:1").replace(
+            "name: api\n  namespace: prod",
+            "name: api\n  namespace: staging",
+        ),
+    ]
+    .join("---\n");
+    std::fs::write(repo.path().join("api.yaml"), manifest).unwrap();
+    std::fs::write(
+        repo.path().join(".nsslint.yaml"),
+        "ignore:\n  - rule: hostaliases-bypassed\n    workload: staging/Deployment/*\n    reason: staging pins nothing that matters\n",
+    )
+    .unwrap();
+    let (code, json, stderr) = scan_json(repo.path(), &host, &["--k8s", "api.yaml"], None);
+    assert_eq!(code, 1, "{stderr}");
+    let namespaces: Vec<(String, usize)> = json["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (s(&w["namespace"]), w["findings"].as_array().unwrap().len()))
+        .collect();
+    assert_eq!(
+        namespaces,
+        [("prod".to_string(), 1), ("staging".to_string(), 0)]
+    );
+    // An ignore that names a workload does not touch an image scanned as itself.
+    std::fs::write(
+        repo.path().join(".nsslint.yaml"),
+        "ignore:\n  - rule: NSL001\n    workload: '**'\n    reason: only in workloads\n",
+    )
+    .unwrap();
+    let image = format!("docker://{host}/team/app:1");
+    let (code, json, _) = scan_json(repo.path(), &host, &[&image], None);
+    assert_eq!(code, 1);
+    assert_eq!(json["images"][0]["findings"][0]["rule"], "NSL001");
+}

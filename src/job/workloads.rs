@@ -10,7 +10,7 @@ use crate::facts::pod::{ContainerEnvVar, HostAlias, PodFacts};
 use crate::k8s::manifests::ManifestFile;
 use crate::k8s::workload::{Container, Workload};
 use crate::report::{ImageReport, WorkloadRef};
-use crate::source::{ImageRef, Platform};
+use crate::source::Platform;
 
 /// One container of a workload: where it is, its pod's facts, and the inputs (one per platform the pod
 /// may run on) that hold its image.
@@ -151,10 +151,8 @@ fn image_reference(container: &Container) -> Result<String, String> {
     if image.trim().is_empty() {
         return Err("the container names no image".into());
     }
-    let reference = format!("docker://{image}");
-    ImageRef::parse(&reference)
-        .map_err(|e| format!("image {image:?} is not an image reference ({e})"))?;
-    Ok(reference)
+    crate::source::registry::parse_reference(image).map_err(|e| format!("image {image:?}: {e}"))?;
+    Ok(format!("docker://{image}"))
 }
 
 fn pod_facts(workload: &Workload, container: &Container) -> PodFacts {
