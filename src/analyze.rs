@@ -8,6 +8,7 @@ use crate::facts::image::{ElfFile, ImageFacts, LibcKind};
 use crate::facts::nsswitch::NsswitchView;
 use crate::facts::pod::PodFacts;
 use crate::model::go::{self, GoBinaryInput, GoOrder, RuntimeInput};
+use crate::model::queries::{self, SingleRequest};
 use crate::model::{libc, LookupOrder, Prediction};
 use crate::rootfs::Rootfs;
 use crate::source::{Image, Platform};
@@ -43,6 +44,9 @@ pub struct GoProgram {
     /// For a Linux program that links the resolver; `None` with `unpredictable` saying why not.
     pub prediction: Option<Prediction<GoOrder>>,
     pub unpredictable: Option<String>,
+    /// What the resolver that sends its DNS queries does with resolv.conf's `single-request`: Go's own, or
+    /// the C library's for a cgo lookup; `None` without a prediction or when that C library is unknown.
+    pub single_request: Option<SingleRequest>,
 }
 
 impl GoProgram {
@@ -66,6 +70,8 @@ pub struct ImageAnalysis {
     /// What the image's C library does for programs that obey it (`Err` when the answer depends on a glibc
     /// version the image does not reveal); `None` without a C library.
     pub libc_prediction: Option<Result<Prediction<LookupOrder>, String>>,
+    /// What the image's C library does with resolv.conf's `single-request`; `None` without one.
+    pub libc_single_request: Option<SingleRequest>,
     /// The hosts line as the image's glibc reads the file (as glibc 2.36 would, without a glibc), for
     /// rules and reports about the file itself.
     pub nsswitch_view: Result<NsswitchView, String>,
@@ -258,9 +264,20 @@ fn predict(identity: Identity, layers: Vec<LayerSummary>, facts: ImageFacts) -> 
                 _ => libc_prediction.clone(),
             };
             let libc_order = libc_for_program.and_then(Result::ok);
-            predict_program(file, &facts, libc_order.as_ref())
+            let libc_kind = match file.facts.interpreter.as_deref() {
+                Some(i) if i.contains("ld-musl") => LibcKind::Musl,
+                Some(i) if i.contains("ld-linux") => LibcKind::Glibc,
+                _ => facts.libc.kind,
+            };
+            let mut program = predict_program(file, &facts, libc_order.as_ref());
+            program.single_request = program.prediction.as_ref().and_then(|p| match p.order {
+                GoOrder::Go(_) => Some(queries::GO_RESOLVER),
+                GoOrder::Cgo(_) | GoOrder::CgoUnknownLibc => queries::of_libc(libc_kind),
+            });
+            program
         })
         .collect();
+    let libc_single_request = queries::of_libc(facts.libc.kind);
     ImageAnalysis {
         input: identity.input,
         name: identity.name,
@@ -269,6 +286,7 @@ fn predict(identity: Identity, layers: Vec<LayerSummary>, facts: ImageFacts) -> 
         layers,
         facts,
         libc_prediction,
+        libc_single_request,
         nsswitch_view,
         go_programs,
         pod: None,
@@ -285,12 +303,14 @@ fn predict_program(
         file: file.clone(),
         prediction: None,
         unpredictable: Some(why),
+        single_request: None,
     };
     if file.facts.os != TargetOs::Linux {
         return GoProgram {
             file: file.clone(),
             prediction: None,
             unpredictable: None,
+            single_request: None,
         };
     }
     if !go.resolver_linked {
@@ -298,6 +318,7 @@ fn predict_program(
             file: file.clone(),
             prediction: None,
             unpredictable: None,
+            single_request: None,
         };
     }
     let env = &facts.env;
@@ -371,5 +392,6 @@ fn predict_program(
         file: file.clone(),
         prediction: Some(prediction),
         unpredictable: None,
+        single_request: None,
     }
 }

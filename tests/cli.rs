@@ -18,11 +18,12 @@ fn rules_prints_every_rule_with_its_sections() {
         "NSL004",
         "NSL005",
         "NSL006 hostaliases-bypassed (error)",
+        "NSL007 single-request-ignored (note)",
         "NSL900 analysis-incomplete (warning)",
     ] {
         assert!(stdout.contains(id), "{id} missing from:\n{stdout}");
     }
-    assert_eq!(stdout.matches("## Why it matters").count(), 7);
+    assert_eq!(stdout.matches("## Why it matters").count(), 8);
     let (code, one, _) = nsslint(&["rules", "go-hosts-ignored"]);
     assert_eq!(code, 0);
     assert!(

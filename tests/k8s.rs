@@ -682,3 +682,60 @@ fn an_ignore_can_name_the_workload_and_then_applies_to_it_alone() {
     assert_eq!(code, 1);
     assert_eq!(json["images"][0]["findings"][0]["rule"], "NSL001");
 }
+
+#[test]
+fn single_request_on_a_musl_image_is_a_note_and_go_s_own_resolver_honours_it() {
+    if !tools_present("k8s single-request") {
+        return;
+    }
+    let registry = registry_with_images();
+    let host = registry.host();
+    // The example image: Alpine's musl, and the Go 1.15 program (Go's own resolver, no cgo).
+    registry.push(
+        &format!("docker-archive:{}", seed::SEED_IMAGE),
+        "team/alpine-app:1",
+        &["--format", "v2s2"],
+    );
+    let repo = tempfile::tempdir().unwrap();
+    let pod = |name: &str, image: &str, option: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  dnsConfig:\n    options:\n    \
+             - name: {option}\n  containers:\n  - name: c\n    image: {host}/{image}\n"
+        )
+    };
+    let manifest = [
+        pod("alpine", "team/alpine-app:1", "single-request-reopen"),
+        pod("alpine-ndots", "team/alpine-app:1", "ndots"),
+        pod("static", "team/app-fixed:1", "single-request"),
+    ]
+    .join("---\n");
+    std::fs::write(repo.path().join("pods.yaml"), manifest).unwrap();
+    let (code, json, stderr) = scan_json(repo.path(), &host, &["--k8s", "pods.yaml"], None);
+    assert_eq!(code, 1, "{stderr}");
+    let found: Vec<(String, Pairs)> = rows(&json).into_iter().map(|r| (r.0, r.4)).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "Pod/alpine".to_string(),
+                vec![
+                    pair("NSL007", "/lib/ld-musl-x86_64.so.1"),
+                    pair("NSL001", LOOKUP)
+                ]
+            ),
+            ("Pod/alpine-ndots".to_string(), vec![pair("NSL001", LOOKUP)]),
+            ("Pod/static".to_string(), vec![]),
+        ]
+    );
+    let alpine = &json["workloads"][0];
+    assert_eq!(alpine["findings"][0]["level"], "note");
+    assert_eq!(
+        alpine["pod"]["dns_options"],
+        serde_json::json!(["single-request-reopen"])
+    );
+    assert_eq!(alpine["scanned"]["libc"]["single_request"], "ignored");
+    assert_eq!(
+        alpine["scanned"]["binaries"][0]["single_request"],
+        "honoured"
+    );
+}

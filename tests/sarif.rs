@@ -47,7 +47,7 @@ fn results_carry_rule_level_message_and_a_scheme_less_location() {
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
-        ["NSL001", "NSL002", "NSL003", "NSL004", "NSL005", "NSL006", "NSL900"]
+        ["NSL001", "NSL002", "NSL003", "NSL004", "NSL005", "NSL006", "NSL007", "NSL900"]
     );
     for rule in rules {
         assert!(

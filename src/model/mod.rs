@@ -1,10 +1,12 @@
 //! Models of the resolvers: pure functions from facts about an image to the order in which a program will
 //! consult its host sources, each with a trace of the decisions that led there.
 //!
-//! `go` models Go's `net` package release by release; `libc` models glibc (by version) and musl.
+//! `go` models Go's `net` package release by release; `libc` models glibc (by version) and musl; `queries`
+//! how each sends its A and AAAA queries when resolv.conf asks for them one at a time.
 
 pub mod go;
 pub mod libc;
+pub mod queries;
 
 use serde::Serialize;
 use std::fmt;

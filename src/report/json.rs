@@ -57,6 +57,7 @@ fn libc(report: &ImageReport) -> Value {
         "order": order,
         "trace": trace,
         "nss_modules": facts.nss_modules.values().collect::<Vec<_>>(),
+        "single_request": a.libc_single_request,
     })
 }
 
@@ -113,6 +114,7 @@ fn image(report: &ImageReport) -> Value {
                 "resolver_linked": go.resolver_linked,
                 "order": p.prediction.as_ref().map(|pr| pr.order.to_string()),
                 "trace": p.prediction.as_ref().map(|pr| pr.trace.clone()).unwrap_or_default(),
+                "single_request": p.single_request,
             })
         })
         .collect();

@@ -104,5 +104,6 @@ pub const FILES: &[(&str, &str)] = &[
     ("NSL004.md", include_str!("../../rules/NSL004.md")),
     ("NSL005.md", include_str!("../../rules/NSL005.md")),
     ("NSL006.md", include_str!("../../rules/NSL006.md")),
+    ("NSL007.md", include_str!("../../rules/NSL007.md")),
     ("NSL900.md", include_str!("../../rules/NSL900.md")),
 ];

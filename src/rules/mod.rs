@@ -8,6 +8,7 @@ mod nsl003;
 mod nsl004;
 mod nsl005;
 mod nsl006;
+mod nsl007;
 mod nsl900;
 
 use crate::analyze::ImageAnalysis;
@@ -98,13 +99,14 @@ impl Rule {
 pub fn all() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let checks: [(&str, Check); 7] = [
+        let checks: [(&str, Check); 8] = [
             ("NSL001", nsl001::check),
             ("NSL002", nsl002::check),
             ("NSL003", nsl003::check),
             ("NSL004", nsl004::check),
             ("NSL005", nsl005::check),
             ("NSL006", nsl006::check),
+            ("NSL007", nsl007::check),
             ("NSL900", nsl900::check),
         ];
         doc::FILES
