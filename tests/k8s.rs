@@ -571,7 +571,7 @@ fn bad_manifests_fail_alone_with_file_and_line_and_the_others_are_scanned() {
         let previous = format!("*a{}", level - 1);
         bomb.push_str(&format!(
             "a{level}: &a{level} [{}]\n",
-            vec![previous.as_str(); 9].join(", ")
+            [previous.as_str(); 9].join(", ")
         ));
     }
     std::fs::write(deploy.join("c-bomb.yaml"), &bomb).unwrap();

@@ -2,17 +2,20 @@
 """fakedns.py: a tiny DNS server for ground-truth runs in a private network namespace.
 
 Answers every A query with one address (default 127.9.9.9), every other query with NOERROR and no answer
-(NODATA), over UDP and TCP, and logs each question on stderr as "fakedns: QTYPE NAME". A program whose
+(NODATA), over UDP and TCP, and logs each question on stderr as "fakedns: QTYPE NAME from ADDR:PORT at
+SECONDS" (the query's source, and seconds since the server started). A program whose
 lookup of a name listed in /etc/hosts returns 127.9.9.9 asked DNS first; one that returns the /etc/hosts
 address read the file first (or never asked DNS).
 
     fakedns.py [--addr 127.0.0.1] [--port 53] [--answer 127.9.9.9] [--ready FILE]
-               [--nxdomain NAME]... [--lifetime SECONDS]
+               [--nxdomain NAME]... [--lifetime SECONDS] [--hold SECONDS]
 
 --ready FILE is created once both sockets are listening. --nxdomain NAME answers NXDOMAIN, for every query
 type, for NAME and for any name that starts with "NAME." (what a resolver asks after appending a search
 domain): a name that only /etc/hosts knows tells whether a resolver goes on to the file after DNS said no.
 --lifetime SECONDS makes the server exit by itself after that long (a bound for test harnesses).
+--hold SECONDS sends each UDP answer that long after its query came: a resolver that sends AAAA only after
+A's answer is then seen to wait (tests/oracle/harness/queries.py).
 Standard library only. Run it only inside a private network namespace (unshare -n, then
 `ip link set lo up`): it binds port 53.
 """
@@ -22,6 +25,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 QTYPES = {1: "A", 28: "AAAA", 5: "CNAME", 12: "PTR", 15: "MX", 16: "TXT", 33: "SRV", 65: "HTTPS"}
 
@@ -43,6 +47,8 @@ def parse_question(msg):
 
 
 NXDOMAIN = ()  # lower-case names without the final dot, from --nxdomain
+HOLD = 0.0  # --hold
+START = time.monotonic()
 
 
 def is_nxdomain(name):
@@ -50,13 +56,14 @@ def is_nxdomain(name):
     return any(name == nx or name.startswith(nx + ".") for nx in NXDOMAIN)
 
 
-def answer(msg, addr):
+def answer(msg, addr, peer):
     qid, flags, qdcount = struct.unpack("!HHH", msg[:6])
     if qdcount != 1:
         return struct.pack("!HHHHHH", qid, 0x8000 | (flags & 0x0100) | 1, 0, 0, 0, 0)  # FORMERR
     name, qtype, end = parse_question(msg)
     nx = is_nxdomain(name)
-    print("fakedns: %s %s%s" % (QTYPES.get(qtype, qtype), name, " NXDOMAIN" if nx else ""),
+    print("fakedns: %s %s from %s:%d at %.3f%s" % (QTYPES.get(qtype, qtype), name, peer[0], peer[1],
+                                                   time.monotonic() - START, " NXDOMAIN" if nx else ""),
           file=sys.stderr, flush=True)
     # QR, opcode 0, AA, RD copied, RA, RCODE 0 (3 for NXDOMAIN)
     rflags = 0x8000 | 0x0400 | (flags & 0x0100) | 0x0080 | (3 if nx else 0)
@@ -71,12 +78,18 @@ def serve_udp(sock, addr):
     while True:
         msg, peer = sock.recvfrom(4096)
         try:
-            sock.sendto(answer(msg, addr), peer)
+            reply = answer(msg, addr, peer)
         except (ValueError, IndexError, struct.error) as e:
             print("fakedns: bad query from %s: %s" % (peer, e), file=sys.stderr, flush=True)
+            continue
+        if HOLD > 0:
+            threading.Timer(HOLD, sock.sendto, args=(reply, peer)).start()
+        else:
+            sock.sendto(reply, peer)
 
 
 def serve_tcp_conn(conn, addr):
+    peer = conn.getpeername()
     with conn:
         while True:
             head = conn.recv(2)
@@ -90,7 +103,7 @@ def serve_tcp_conn(conn, addr):
                     return
                 msg += chunk
             try:
-                out = answer(msg, addr)
+                out = answer(msg, addr, peer)
             except (ValueError, IndexError, struct.error):
                 return
             conn.sendall(struct.pack("!H", len(out)) + out)
@@ -104,8 +117,10 @@ def main():
     ap.add_argument("--ready")
     ap.add_argument("--nxdomain", action="append", default=[], metavar="NAME")
     ap.add_argument("--lifetime", type=float, metavar="SECONDS")
+    ap.add_argument("--hold", type=float, default=0.0, metavar="SECONDS")
     a = ap.parse_args()
-    global NXDOMAIN
+    global NXDOMAIN, HOLD
+    HOLD = a.hold
     NXDOMAIN = tuple(n.rstrip(".").lower() for n in a.nxdomain)
     if a.lifetime:
         timer = threading.Timer(a.lifetime, os._exit, args=(0,))

@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(HERE))
 
-from harness import images, matrix, observe, toolchains  # noqa: E402
+from harness import images, matrix, observe, queries, toolchains  # noqa: E402
 from harness import scenarios as S  # noqa: E402
 from harness.toolchains import FetchError  # noqa: E402
 
@@ -219,8 +219,21 @@ def make_plan(built, scenarios, work, strace):
                 key = "%s|%s|%s" % (b.id, sc.id, name)
                 tasks.append(dict(base, key=key, argv=b.argv(name, next(ports), work), env=env, strace=True,
                                   strace_log=str(logs / (key.replace("|", "_") + ".log"))))
+    query_tasks = []
+    for qs in queries.QUERY_SCENARIOS:
+        d = etc_root / qs.id
+        d.mkdir(parents=True, exist_ok=True)
+        for name, content in qs.etc_files().items():
+            (d / name).write_text(content)
+        if cache.exists():
+            shutil.copy(cache, d / "ld.so.cache")
+        for b in built:
+            if queries.applicable(b):
+                query_tasks.append({"etc": str(d), "key": "QUERY|%s|%s" % (b.id, qs.id),
+                                    "argv": b.argv(S.DNS_ONLY, 0, work), "env": dict(b.env)})
     return {"work": str(work), "fakedns": str(toolchains.ORACLE_SRC / "fakedns.py"),
-            "nxdomain": [S.FILE_ONLY], "lifetime": RUNNER_TIMEOUT + 60, "strace": strace, "tasks": tasks}
+            "nxdomain": [S.FILE_ONLY], "lifetime": RUNNER_TIMEOUT + 60, "strace": strace, "tasks": tasks,
+            "query_tasks": query_tasks, "query_addr": queries.ADDR, "query_hold": queries.HOLD}
 
 
 def run_in_namespace(plan, work, jobs):
@@ -372,8 +385,24 @@ def main(argv):
                 cells[(b.id, sc.id)] = {"binary": b.id, "scenario": sc.id, "state": state,
                                         "observed": obs.get("effective"), "observation": obs}
 
+        # A and AAAA queries (NSL007): observed from the holding server's log.
+        query_cells = {}
+        for b in built:
+            if not queries.applicable(b) or not results:
+                continue
+            for qs in queries.QUERY_SCENARIOS:
+                run = results.get("QUERY|%s|%s" % (b.id, qs.id))
+                if run is None:
+                    continue
+                problems = ["run: %s" % run["error"]] if run.get("error") else []
+                seen, more = queries.pattern(run.get("dns_log") or [], S.DNS_ONLY)
+                problems += more
+                query_cells[(b.id, qs.id)] = {"binary": b.id, "scenario": qs.id, "observed": seen,
+                                              "problems": problems,
+                                              "state": "error" if problems or seen is None else "observed"}
         # Predictions
         predict = bool(args.nsslint)
+        docs = {}
         if predict and results:
             t = time.monotonic()
             img_dir = work / "images"
@@ -398,6 +427,8 @@ def main(argv):
 
             with ThreadPoolExecutor(2) as pool:
                 for (group, sc, bins, path), doc, err in pool.map(pack_and_scan, todo):
+                    if doc is not None:
+                        docs.setdefault(group, doc)
                     for b in bins:
                         cell = cells.get((b.id, sc.id))
                         if not cell or cell["state"] == matrix.NA:
@@ -422,6 +453,17 @@ def main(argv):
                             ok = compare(pred, cell["observed"])
                             cell["state"] = matrix.AGREE if ok else matrix.DISAGREE
             phase["pack+scan"] = time.monotonic() - t
+            # single_request does not depend on nsswitch.conf: any scanned image of the binary's group says it.
+            for (binary_id, qs_id), cell in query_cells.items():
+                b = next(x for x in built if x.id == binary_id)
+                qs = next(x for x in queries.QUERY_SCENARIOS if x.id == qs_id)
+                doc = docs.get(b.libc)
+                cell["predicted"] = (queries.predicted(doc, b, images.image_path_of(b.id)) if doc and qs.option
+                                     else None)
+                cell["state"] = queries.cell_state(qs, cell["observed"], cell["predicted"], cell["problems"])
+                if qs.option and doc and cell["predicted"] is None and cell["state"] != "error":
+                    cell["state"] = "disagree"
+                    cell["problems"].append("nsslint gave no single_request for %s" % b.id)
 
         wall = time.monotonic() - t0
         rows = [(b.id, b.label) for b in built]
@@ -447,6 +489,11 @@ def main(argv):
                     if c.get("prediction_trace") and c["state"] == matrix.DISAGREE:
                         d += "\n  - nsslint trace: %s" % " / ".join(map(str, c["prediction_trace"]))
                     details.append(d)
+        for (binary_id, qs_id), cell in sorted(query_cells.items()):
+            if cell["state"] in ("error", "disagree"):
+                details.append("- queries `%s` × `%s` (%s): observed `%s`, predicted `%s`%s" % (
+                    binary_id, qs_id, cell["state"], cell["observed"], cell.get("predicted"),
+                    "".join("\n  - problem: %s" % p for p in cell["problems"])))
         # Which NSS modules the C probes loaded (where glibc 2.31 found libnss_files.so.2, for instance).
         for b in built:
             if b.kind != "c" or b.libc == "musl":
@@ -477,11 +524,19 @@ def main(argv):
                              "argv": b.argv("NAME", 0, "WORK"),
                              "image_path": images.image_path_of(b.id), "build_info": b.build_info}
                             for b in built],
-               "cells": [c for c in cells.values() if c["state"] != matrix.NA]}
+               "cells": [c for c in cells.values() if c["state"] != matrix.NA],
+               "query_scenarios": [{"id": q.id, "title": q.title, "option": q.option}
+                                   for q in queries.QUERY_SCENARIOS],
+               "query_cells": list(query_cells.values())}
         (out / "oracle.json").write_text(json.dumps(doc, indent=1, sort_keys=True, default=str) + "\n")
-        (out / "oracle.md").write_text(matrix.markdown(meta, rows, scenarios, cells, predict, details))
+        query_rows = [(b.id, b.label) for b in built if queries.applicable(b)]
+        query_table = queries.markdown(query_rows, query_cells)
+        (out / "oracle.md").write_text(matrix.markdown(meta, rows, scenarios, cells, predict, details)
+                                       + "\n" + query_table)
 
         print(matrix.text_table(rows, scenarios, cells, predict))
+        print()
+        print(query_table)
         if details:
             print()
             print("\n".join(details))
@@ -489,6 +544,7 @@ def main(argv):
         for what, why in skips.items:
             print("SKIPPED %s: %s" % (what, one_line(why)))
         bad = counts.get(matrix.ERROR, 0) + counts.get(matrix.DISAGREE, 0)
+        bad += sum(1 for c in query_cells.values() if c["state"] in ("error", "disagree"))
         print("cells: %s; wall time %.1f s (%s); report in %s" % (
             ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "none", wall,
             ", ".join("%s %.1f s" % kv for kv in phase.items()), out))

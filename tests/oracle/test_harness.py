@@ -15,7 +15,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import dockerarchive, observe, toolchains  # noqa: E402
+from harness import dockerarchive, observe, queries, toolchains  # noqa: E402
 from harness import scenarios as S  # noqa: E402
 import run  # noqa: E402
 
@@ -281,6 +281,42 @@ class ToolchainsTest(unittest.TestCase):
             os.symlink("/lib/x86_64-linux-gnu/ld-2.31.so", root / "lib64/ld-linux-x86-64.so.2")
             self.assertEqual(toolchains.resolve_in_root(root, "lib64/ld-linux-x86-64.so.2"),
                              root / "lib/x86_64-linux-gnu/ld-2.31.so")
+
+
+class QueryPatternTest(unittest.TestCase):
+    """Lines of the holding fakedns (--hold 0.4) from a real run: tests/oracle/run.py --keep,
+    fakedns-held.log."""
+
+    def test_parallel_and_sequential_queries_on_one_or_two_sockets(self):
+        musl = ["fakedns: A dnsonly.test. from 127.0.0.1:53769 at 12.049",
+                "fakedns: AAAA dnsonly.test. from 127.0.0.1:53769 at 12.049"]
+        glibc_reopen = ["fakedns: A dnsonly.test. from 127.0.0.1:40789 at 18.204",
+                        "fakedns: AAAA dnsonly.test. from 127.0.0.1:40277 at 18.605"]
+        glibc_single = ["fakedns: A dnsonly.test. from 127.0.0.1:59198 at 10.738",
+                        "fakedns: AAAA dnsonly.test. from 127.0.0.1:59198 at 11.139"]
+        go_default = ["fakedns: A dnsonly.test. from 127.0.0.1:60393 at 0.035",
+                      "fakedns: AAAA dnsonly.test. from 127.0.0.1:34298 at 0.035"]
+        self.assertEqual(queries.pattern(musl, S.DNS_ONLY), ("at once, one socket", []))
+        self.assertEqual(queries.pattern(glibc_reopen, S.DNS_ONLY), ("one after the other, two sockets", []))
+        self.assertEqual(queries.pattern(glibc_single, S.DNS_ONLY), ("one after the other, one socket", []))
+        self.assertEqual(queries.pattern(go_default, S.DNS_ONLY), ("at once, two sockets", []))
+        self.assertEqual(queries.verdict("at once, one socket"), "ignored")
+        self.assertEqual(queries.verdict("one after the other, two sockets"), "honoured")
+
+    def test_a_missing_query_is_a_problem_and_other_names_do_not_count(self):
+        lines = ["fakedns: A dnsonly.test. from 127.0.0.1:53769 at 1.000",
+                 "fakedns: AAAA other.test. from 127.0.0.1:53769 at 1.000"]
+        seen, problems = queries.pattern(lines, S.DNS_ONLY)
+        self.assertIsNone(seen)
+        self.assertEqual(problems, ["no AAAA query for dnsonly.test reached the server"])
+
+    def test_cells_agree_only_when_the_verdict_is_the_prediction(self):
+        single = queries.QUERY_SCENARIOS[1]
+        baseline = queries.QUERY_SCENARIOS[0]
+        self.assertEqual(queries.cell_state(single, "at once, one socket", "ignored", []), "agree")
+        self.assertEqual(queries.cell_state(single, "at once, one socket", "honoured", []), "disagree")
+        self.assertEqual(queries.cell_state(baseline, "at once, one socket", None, []), "observed")
+        self.assertEqual(queries.cell_state(single, None, "honoured", ["x"]), "error")
 
 
 if __name__ == "__main__":

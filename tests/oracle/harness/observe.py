@@ -148,10 +148,44 @@ def runner_main(plan_path, results_path):
             raise SystemExit("fakedns did not start; see %s" % dns_log.name)
         with ThreadPoolExecutor(plan["workers"]) as pool:
             results = list(pool.map(lambda t: _run_task(t, plan.get("strace")), plan["tasks"]))
+        if plan.get("query_tasks"):
+            results += _run_query_tasks(plan)
     finally:
         dns.kill()
         dns.wait()
     Path(results_path).write_text(json.dumps(results))
+
+
+def _run_query_tasks(plan):
+    """The query runs (harness/queries.py): one at a time, against a second fake DNS server that holds its
+    answers; each run's result carries the lines that server logged while it ran."""
+    work = Path(plan["work"])
+    ready = work / "fakedns-held.ready"
+    log_path = work / "fakedns-held.log"
+    log = open(log_path, "w")
+    cmd = [sys.executable, plan["fakedns"], "--addr", plan["query_addr"], "--hold", str(plan["query_hold"]),
+           "--ready", str(ready), "--lifetime", str(plan["lifetime"])]
+    dns = subprocess.Popen(cmd, stderr=log, stdout=log)
+    results = []
+    try:
+        for _ in range(100):
+            if ready.exists() or dns.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not ready.exists():
+            raise SystemExit("the holding fakedns did not start; see %s" % log_path)
+        for task in plan["query_tasks"]:
+            start = log_path.stat().st_size
+            res = _run_task(task, None)
+            time.sleep(plan["query_hold"] + 0.1)  # answers still held are logged by now
+            with open(log_path, errors="replace") as f:
+                f.seek(start)
+                res["dns_log"] = [line.rstrip("\n") for line in f]
+            results.append(res)
+    finally:
+        dns.kill()
+        dns.wait()
+    return results
 
 
 def namespaces_work():
