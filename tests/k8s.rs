@@ -739,3 +739,217 @@ fn single_request_on_a_musl_image_is_a_note_and_go_s_own_resolver_honours_it() {
         "honoured"
     );
 }
+
+/// A `kubectl get pods -A -o json`-style List of `pods` pods over `images` distinct images (pushed to
+/// `registry` as `fleet/appN:1`; even N without nsswitch.conf, odd N with `hosts: files dns`); every third
+/// pod declares a hostAlias. Returns the List's JSON.
+fn pod_list(registry: &Registry, host: &str, pods: usize, images: usize) -> String {
+    for n in 0..images {
+        let spec = if n % 2 == 0 {
+            seed::unfixed_image("amd64").env(&format!("BUILD={n}"))
+        } else {
+            seed::small_image("amd64", &n.to_string())
+        };
+        push(registry, &spec, &format!("fleet/app{n}:1"));
+    }
+    let items: Vec<Value> = (0..pods)
+        .map(|p| {
+            let image = format!("{host}/fleet/app{}:1", p % images);
+            let mut spec = serde_json::json!({
+                "containers": [{ "name": "main", "image": image }],
+            });
+            if p % 3 == 0 {
+                spec["hostAliases"] =
+                    serde_json::json!([{ "ip": "10.0.0.1", "hostnames": ["db.internal"] }]);
+            }
+            serde_json::json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": { "name": format!("pod-{p}"), "namespace": format!("ns{}", p % 7) },
+                "spec": spec,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(
+        &serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": items }),
+    )
+    .unwrap()
+}
+
+/// Runs nsslint, sampling its resident memory every 20 ms; (exit code, stderr, seconds, the highest RSS in
+/// KiB in each quarter of the run).
+fn run_sampled(dir: &Path, args: &[&str]) -> (i32, String, f64, [u64; 4]) {
+    let home = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nsslint"))
+        .args(args)
+        .current_dir(dir)
+        .env("DOCKER_CONFIG", home.path())
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let mut samples: Vec<(f64, u64)> = Vec::new();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code().unwrap_or(-1);
+        }
+        if let Ok(text) = std::fs::read_to_string(&status_path) {
+            if let Some(kib) = text
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+            {
+                samples.push((start.elapsed().as_secs_f64(), kib));
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let mut quarters = [0u64; 4];
+    for (at, kib) in samples {
+        let q = ((at / seconds * 4.0) as usize).min(3);
+        quarters[q] = quarters[q].max(kib);
+    }
+    (code, reader.join().unwrap(), seconds, quarters)
+}
+
+/// Scans the pod list through the counting proxy; asserts each image's manifest and each blob is fetched
+/// once, and the findings; returns (seconds, RSS quarters) of the cold run (empty cache) and the warm one.
+fn pod_list_job(pods: usize, images: usize, jobs: &str) -> [(f64, [u64; 4]); 2] {
+    let registry = Registry::start();
+    let proxy = harness::Proxy::start(registry.port, &[]);
+    let host = proxy.host();
+    let repo = tempfile::tempdir().unwrap();
+    let list = pod_list(&registry, &registry.host(), pods, images).replace(&registry.host(), &host);
+    std::fs::write(repo.path().join("pods.json"), list).unwrap();
+    let cache = repo.path().join("cache");
+    let out = repo.path().join("out.jsonl");
+    let args = [
+        "scan",
+        "--k8s",
+        "pods.json",
+        "--format",
+        "jsonl",
+        "--output",
+        "out.jsonl",
+        "--jobs",
+        jobs,
+        "--insecure-registry",
+        &host,
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--fail-on",
+        "never",
+    ];
+    let mut figures = [(0.0, [0u64; 4]); 2];
+    for (run, figure) in figures.iter_mut().enumerate() {
+        proxy.clear();
+        let (code, stderr, seconds, rss) = run_sampled(repo.path(), &args);
+        assert_eq!(code, 0, "{stderr}");
+        let lines: Vec<Value> = std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), pods);
+        let mut rules: std::collections::BTreeMap<String, usize> = Default::default();
+        for line in &lines {
+            for f in line["findings"].as_array().unwrap() {
+                *rules.entry(s(&f["rule"])).or_default() += 1;
+            }
+        }
+        // Pods of even images ask DNS first: every third of them with a hostAlias (NSL006), the rest NSL001.
+        let even: Vec<usize> = (0..pods).filter(|p| (p % images) % 2 == 0).collect();
+        let with_alias = even.iter().filter(|p| *p % 3 == 0).count();
+        assert_eq!(
+            rules.get("NSL006").copied().unwrap_or(0),
+            with_alias,
+            "{rules:?}"
+        );
+        assert_eq!(
+            rules.get("NSL001").copied().unwrap_or(0),
+            even.len() - with_alias,
+            "{rules:?}"
+        );
+        // Each image is pulled once: one manifest GET per image, each blob at most once (none when warm).
+        let mut manifests: std::collections::BTreeMap<String, usize> = Default::default();
+        for (method, path, _) in proxy.requests() {
+            if method == "GET" && path.contains("/manifests/") {
+                *manifests.entry(path).or_default() += 1;
+            }
+        }
+        assert_eq!(manifests.len(), images, "{manifests:?}");
+        assert!(manifests.values().all(|&n| n == 1), "{manifests:?}");
+        let blobs = proxy.blob_gets();
+        assert!(blobs.values().all(|&n| n == 1), "{blobs:?}");
+        if run == 0 {
+            // (What the warm run's check below rests on: the cold run's layer GETs are recognised.)
+            assert!(
+                blobs.keys().any(|d| layer_digest(&registry, d)),
+                "{blobs:?}"
+            );
+        } else {
+            assert!(
+                blobs
+                    .keys()
+                    .all(|d| !d.starts_with("sha256:") || !layer_digest(&registry, d)),
+                "a warm run fetched a layer again: {blobs:?}"
+            );
+        }
+        *figure = (seconds, rss);
+    }
+    figures
+}
+
+/// Whether a blob of the registry is a layer (its first bytes are gzip or tar), not a config.
+fn layer_digest(registry: &Registry, digest: &str) -> bool {
+    let hex = digest.trim_start_matches("sha256:");
+    let path = registry
+        .dir
+        .path()
+        .join("storage/docker/registry/v2/blobs/sha256")
+        .join(&hex[..2])
+        .join(hex)
+        .join("data");
+    std::fs::read(path)
+        .map(|bytes| !bytes.starts_with(b"{"))
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_pod_list_pulls_each_image_once_and_reports_every_pod() {
+    if !tools_present("k8s pod list") {
+        return;
+    }
+    let [(cold, _), (warm, _)] = pod_list_job(120, 12, "4");
+    eprintln!("120 pods over 12 images: cold {cold:.2} s, warm {warm:.2} s");
+}
+
+/// The closing figures: 2,000 pods over 150 images, cold (empty layer cache) and warm, pods/s and peak RSS
+/// per quarter of the job. Not part of the test run (pushing 150 images takes a minute); run it with
+/// `cargo test --release --test k8s -- --ignored --nocapture two_thousand_pods`.
+#[test]
+#[ignore]
+fn two_thousand_pods_over_150_images() {
+    if !tools_present("k8s bench") {
+        return;
+    }
+    let figures = pod_list_job(2000, 150, "8");
+    for ((seconds, rss), label) in figures.iter().zip(["cold", "warm"]) {
+        println!(
+            "{label}: 2000 pods ({} images) in {seconds:.2} s = {:.0} pods/s; peak RSS by quarter of the job: {} MiB",
+            150,
+            2000.0 / seconds,
+            rss.iter()
+                .map(|kib| format!("{:.1}", *kib as f64 / 1024.0))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        );
+    }
+}

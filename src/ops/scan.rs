@@ -147,6 +147,16 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
     );
     let mut results: Vec<Option<Result<Vec<ImageReport>, String>>> =
         (0..inputs.len()).map(|_| None).collect();
+    // Containers not yet reported that need each input's result.
+    let mut users: Vec<usize> = waiting.iter().map(Vec::len).collect();
+    // Streamed reports are not kept (a job of thousands of pods stays at the memory of a few), unless the
+    // Markdown summary needs them at the end.
+    let keep = stream.is_none() || request.markdown_summary.is_some();
+    let mut summary = Summary {
+        inputs: inputs.len(),
+        ..Summary::default()
+    };
+    let mut failing = false;
     let mut write_error: Option<String> = None;
     pool::run(&inputs, request.jobs, &job, &progress, |n, result| {
         let mut text = String::new();
@@ -155,6 +165,12 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
                 Ok(reports) => reports.iter().map(crate::report::json::line).collect(),
                 Err(error) => crate::report::json::error_line(&inputs[n].to_string(), error),
             };
+            if let Ok(reports) = &result {
+                failing |= reports
+                    .iter()
+                    .flat_map(|r| &r.findings)
+                    .any(|f| fail_on.fails(f.level));
+            }
         }
         if let Err(error) = &result {
             let used_by = plan
@@ -163,14 +179,31 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
                 .unwrap_or_default();
             progress.println(&format!("nsslint: error: {error}{used_by}"));
         }
+        summary.count(&result);
         results[n] = Some(result);
         for &t in &waiting[n] {
             pending[t] -= 1;
-            if pending[t] == 0 {
-                let reports = plan.targets[t].reports(&results, &job);
-                text.extend(reports.iter().map(crate::report::json::line));
+            if pending[t] > 0 {
+                continue;
+            }
+            let reports = plan.targets[t].reports(&results, &job);
+            text.extend(reports.iter().map(crate::report::json::line));
+            failing |= reports
+                .iter()
+                .flat_map(|r| &r.findings)
+                .any(|f| fail_on.fails(f.level));
+            if keep {
                 workload_reports[t] = reports;
             }
+            for &m in &plan.targets[t].inputs {
+                users[m] -= 1;
+                if users[m] == 0 && (m >= plain_inputs || !keep) {
+                    results[m] = None;
+                }
+            }
+        }
+        if !keep && users[n] == 0 {
+            results[n] = None;
         }
         if let Some(out) = stream.as_mut().filter(|_| !text.is_empty()) {
             if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -179,15 +212,9 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
         }
     });
     progress.finish();
-    let mut summary = Summary {
-        inputs: inputs.len(),
-        ..Summary::default()
-    };
     let mut reports = Vec::new();
-    for (n, result) in results.into_iter().enumerate() {
-        let Some(result) = result else { continue };
-        summary.count(&result);
-        if let (true, Ok(mut image_reports)) = (n < plain_inputs, result) {
+    for result in results.into_iter().take(plain_inputs).flatten() {
+        if let Ok(mut image_reports) = result {
             reports.append(&mut image_reports);
         }
     }
@@ -215,10 +242,6 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
     if summary.failed > 0 || unreadable_manifests > 0 {
         return Ok(Status::Unreadable);
     }
-    let failing = reports
-        .iter()
-        .flat_map(|r| &r.findings)
-        .any(|f| fail_on.fails(f.level));
     Ok(if failing {
         Status::Findings
     } else {
