@@ -5,6 +5,8 @@
 # INPUT_IMAGE          one image or several, one a line: an image the runner's Docker engine built
 #                      (docker-daemon:NAME:TAG, or a bare NAME:TAG), a docker save tar,
 #                      docker-archive:PATH[:NAME:TAG], oci:DIR[:REF], oci-archive:PATH[:REF] or dir:DIR
+#                      (may be empty when INPUT_MANIFESTS is given)
+# INPUT_MANIFESTS      optional: Kubernetes manifest files or directories, one a line (--k8s each)
 # INPUT_DOCKERFILE     optional: map findings to this Dockerfile's lines (--dockerfile)
 # INPUT_FORMAT         sarif (default), json or text
 # INPUT_OUTPUT         the report file (default nsslint.sarif)
@@ -33,14 +35,21 @@ case "$format" in
 esac
 [[ "$output" != *$'\n'* ]] || fail "input 'output' must be one path"
 
+# lines_of TEXT: its non-blank lines, trimmed, one per line of output.
+lines_of() {
+  local line
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    line="${line#"${line%%[![:space:]]*}"}"   # trim leading
+    line="${line%"${line##*[![:space:]]}"}"   # and trailing blanks
+    if [[ -n "$line" ]]; then printf '%s\n' "$line"; fi
+  done <<<"$1"
+}
 images=()
-while IFS= read -r line || [[ -n "$line" ]]; do
-  line="${line#"${line%%[![:space:]]*}"}"   # trim leading
-  line="${line%"${line##*[![:space:]]}"}"   # and trailing blanks
-  if [[ -n "$line" ]]; then images+=("$line"); fi
-done <<<"${INPUT_IMAGE:-}"
-[[ ${#images[@]} -gt 0 ]] \
-  || fail "input 'image' is empty: give the image to scan (e.g. docker-daemon:app:ci, or a 'docker save' tarball), one per line"
+while IFS= read -r line; do images+=("$line"); done < <(lines_of "${INPUT_IMAGE:-}")
+manifests=()
+while IFS= read -r line; do manifests+=("$line"); done < <(lines_of "${INPUT_MANIFESTS:-}")
+[[ ${#images[@]} -gt 0 || ${#manifests[@]} -gt 0 ]] \
+  || fail "input 'image' is empty: give the image to scan (e.g. docker-daemon:app:ci, or a 'docker save' tarball), one per line, or 'manifests'"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -51,10 +60,11 @@ common=()
 [[ -z "${INPUT_DOCKERFILE:-}" ]] || common+=(--dockerfile "$INPUT_DOCKERFILE")
 [[ -z "${INPUT_PLATFORM:-}" ]] || common+=(--platform "$INPUT_PLATFORM")
 [[ -z "${INPUT_CONFIG:-}" ]] || common+=(--config "$INPUT_CONFIG")
+for manifest in ${manifests[@]+"${manifests[@]}"}; do common+=(--k8s "$manifest"); done
 args=(scan --format "$format" --output "$output" --markdown-summary "$summary")
 # Only when given: otherwise the config file's fail-on applies (the command line would override it).
 [[ -z "$fail_on" ]] || args+=(--fail-on "$fail_on")
-args+=(${common[@]+"${common[@]}"} -- "${images[@]}")   # (the + form: bash 3.2 on macOS, set -u)
+args+=(${common[@]+"${common[@]}"} -- ${images[@]+"${images[@]}"})   # (the + form: bash 3.2 on macOS, set -u)
 
 mkdir -p "$(dirname -- "$output")"
 note "running: $bin ${args[*]}"
@@ -73,13 +83,13 @@ if sys.argv[2] == "sarif":
         return any(s.get("status", "accepted") == "accepted" for s in result.get("suppressions") or [])
     print(sum(1 for run in doc.get("runs") or [] for r in run.get("results") or [] if not suppressed(r)))
 else:
-    print(sum(len(image.get("findings") or []) for image in doc.get("images") or []))
+    print(sum(len(entry.get("findings") or []) for key in ("images", "workloads") for entry in doc.get(key) or []))
 PY
   elif command -v jq >/dev/null; then
     if [[ "$2" == sarif ]]; then
       jq '[.runs[]?.results[]? | select([.suppressions[]? | select((.status // "accepted") == "accepted")] | length == 0)] | length' "$1"
     else
-      jq '[.images[]?.findings[]?] | length' "$1"
+      jq '[(.images[]?, .workloads[]?) | .findings[]?] | length' "$1"
     fi
   else
     echo "neither python3 nor jq is installed: cannot count the findings" >&2
@@ -96,7 +106,7 @@ if [[ $status -le 1 ]]; then
     text)
       # The text report is for people; count from a JSON run of the same scan.
       "$bin" scan --format json --output "$work/count.json" --fail-on never --quiet ${common[@]+"${common[@]}"} \
-        -- "${images[@]}" || fail "counting the findings (a JSON scan of the same images) failed"
+        -- ${images[@]+"${images[@]}"} || fail "counting the findings (a JSON scan of the same images) failed"
       count="$(count_findings "$work/count.json" json)" || fail "cannot read the JSON scan" ;;
   esac
 fi

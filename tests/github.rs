@@ -13,6 +13,8 @@
 //!   script reads its output log) and what upload-sarif itself refuses.
 //! - The git pre-push hook (`hooks/pre-push`) on real pushes, and the pre-commit hook through pre-commit.
 
+#[path = "registry/harness.rs"]
+mod harness;
 #[path = "support/seed.rs"]
 mod seed;
 mod support;
@@ -835,6 +837,59 @@ fn inputs_reach_nsslint_as_arguments_never_as_shell() {
     assert_eq!(result.output("sarif-file"), "reports/nsslint.sarif");
     assert_eq!(result.output("findings-count"), "0");
     assert!(runner.summary().contains("| NSL000 | stand-in |"));
+}
+
+#[test]
+fn the_manifests_input_scans_workloads_onto_their_image_lines() {
+    let Some(mut runner) = Runner::new() else {
+        return;
+    };
+    if !harness::tools_present("action manifests") {
+        return;
+    }
+    // A TLS registry the scan trusts through SSL_CERT_FILE, as a runner trusts a real one by its roots.
+    let registry = harness::Registry::start_with_tls();
+    registry.push(
+        &format!("docker-archive:{SEED_IMAGE}"),
+        "team/api:1",
+        &["--format", "v2s2"],
+    );
+    let deploy = runner.path("workspace/deploy");
+    std::fs::create_dir_all(&deploy).unwrap();
+    std::fs::write(
+        deploy.join("api.yaml"),
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: api}}\nspec:\n  template:\n    spec:\n      \
+             hostAliases: [{{ip: 10.0.0.9, hostnames: [db.internal]}}]\n      containers:\n      - name: api\n        \
+             image: {}/team/api:1\n",
+            registry.host()
+        ),
+    )
+    .unwrap();
+    runner.extra_env = vec![(
+        "SSL_CERT_FILE".into(),
+        registry.cert.clone().unwrap().display().to_string(),
+    )];
+    let result = runner.run(&[("manifests", "deploy\n"), ("fail-on", "never")]);
+    assert_eq!(result.exit_code, 0, "{}", result.log);
+    assert_eq!(result.output("findings-count"), "1");
+    let sarif = runner.path("workspace/nsslint.sarif");
+    let document: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    let result0 = &document["runs"][0]["results"][0];
+    assert_eq!(result0["ruleId"], "NSL006");
+    let physical = &result0["locations"][0]["physicalLocation"];
+    assert_eq!(physical["artifactLocation"]["uri"], "deploy/api.yaml");
+    assert_eq!(physical["region"]["startLine"], 10);
+    assert_eq!(physical["region"]["startColumn"], 16);
+    validate_sarif(&[&sarif]);
+    // JSON counts the workloads' findings too.
+    let result = runner.run(&[
+        ("manifests", "deploy"),
+        ("format", "json"),
+        ("output", "nsslint.json"),
+        ("fail-on", "never"),
+    ]);
+    assert_eq!(result.output("findings-count"), "1", "{}", result.log);
 }
 
 #[test]
