@@ -872,7 +872,9 @@ fn pod_list_job(pod_counts: &[usize], images: usize, jobs: &str) -> Vec<[(f64, [
                 }
             }
             // Pods of even images ask DNS first: every third of them with a hostAlias (NSL006), the rest NSL001.
-            let even: Vec<usize> = (0..pods).filter(|p| (p % images) % 2 == 0).collect();
+            let even: Vec<usize> = (0..pods)
+                .filter(|p| (p % images).is_multiple_of(2))
+                .collect();
             let with_alias = even.iter().filter(|p| *p % 3 == 0).count();
             assert_eq!(
                 rules.get("NSL006").copied().unwrap_or(0),

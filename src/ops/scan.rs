@@ -213,10 +213,9 @@ pub fn scan(request: &ScanRequest) -> Result<Status, Failure> {
     });
     progress.finish();
     let mut reports = Vec::new();
-    for result in results.into_iter().take(plain_inputs).flatten() {
-        if let Ok(mut image_reports) = result {
-            reports.append(&mut image_reports);
-        }
+    // Failed inputs were reported as they ended; only the reports remain to be gathered.
+    for mut image_reports in results.into_iter().take(plain_inputs).flatten().flatten() {
+        reports.append(&mut image_reports);
     }
     reports.extend(workload_reports.into_iter().flatten());
     let many = inputs.len() > 1
