@@ -6,8 +6,11 @@
 //! - `zstd/`  (b): the same layers, zstd;
 //! - `multi/` (c): 100 images (`img000`…`img099`) of 10 layers each, the first 9 shared by all.
 //!
+//! With `--peers --peer-go GO...`, instead, the single-layer images `bench/peers.sh` runs nsslint, Syft and
+//! Trivy on (see `peers.rs`).
+//!
 //! Every layer is written streaming (tar → compressor → hasher → file): nothing is held whole in memory.
-//! Usage: `nsslint-bench-gen --out DIR --fixtures DIR --go PATH/TO/bin/go [--scale F]`.
+//! Usage: `nsslint-bench-gen --out DIR --fixtures DIR --go PATH/TO/bin/go [--scale F] [--peers --peer-go GO…]`.
 
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
@@ -17,6 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+
+mod peers;
 
 const MIB: u64 = 1024 * 1024;
 const MTIME: u64 = 1_700_000_000;
@@ -375,6 +380,12 @@ impl<'a> LayerWriter<'a> {
         let file = File::open(from)?;
         let size = file.metadata()?.len();
         self.data(path, 0o755, size, file)
+    }
+
+    fn hardlink(&mut self, path: &str, target: &str) -> io::Result<()> {
+        let mut h = Self::header(tar::EntryType::Link, 0o755, 0);
+        self.entries += 1;
+        self.builder.append_link(&mut h, path, target)
     }
 
     fn symlink(&mut self, path: &str, target: &str) -> io::Result<()> {
@@ -1011,6 +1022,9 @@ struct Args {
     go: PathBuf,
     scale: f64,
     multi: u64,
+    /// Write the peers' images (and only them), with programs built by these toolchains.
+    peers: bool,
+    peer_gos: Vec<PathBuf>,
 }
 
 fn parse_args() -> Args {
@@ -1020,6 +1034,8 @@ fn parse_args() -> Args {
         go: PathBuf::new(),
         scale: 1.0,
         multi: 100,
+        peers: false,
+        peer_gos: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -1030,6 +1046,8 @@ fn parse_args() -> Args {
             "--go" => args.go = value().into(),
             "--scale" => args.scale = value().parse().expect("--scale F"),
             "--images" => args.multi = value().parse().expect("--images N"),
+            "--peers" => args.peers = true,
+            "--peer-go" => args.peer_gos.push(value().into()),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -1042,20 +1060,34 @@ fn main() -> io::Result<()> {
     args.out = fs::canonicalize(&args.out)?;
     args.fixtures = fs::canonicalize(&args.fixtures)?;
     args.go = fs::canonicalize(&args.go)?;
-    let stamp = format!(
-        "format {FORMAT} scale {} images {}\n",
-        args.scale, args.multi
-    );
-    let stamp_path = args.out.join("images/.complete");
+    for go in &mut args.peer_gos {
+        *go = fs::canonicalize(&*go)?;
+    }
+    let stamp = if args.peers {
+        format!(
+            "peers format {} scale {} toolchains {:?}\n",
+            peers::FORMAT,
+            args.scale,
+            args.peer_gos
+        )
+    } else {
+        format!(
+            "format {FORMAT} scale {} images {}\n",
+            args.scale, args.multi
+        )
+    };
+    let images = args
+        .out
+        .join(if args.peers { "images-peers" } else { "images" });
+    let stamp_path = images.join(".complete");
     if fs::read_to_string(&stamp_path).ok().as_deref() == Some(stamp.as_str()) {
-        eprintln!(
-            "bench-gen: images in {} are up to date",
-            args.out.join("images").display()
-        );
+        eprintln!("bench-gen: images in {} are up to date", images.display());
         return Ok(());
     }
-    let images = args.out.join("images");
     let _ = fs::remove_dir_all(&images);
+    if args.peers && args.peer_gos.is_empty() {
+        return Err(io::Error::other("--peers needs at least one --peer-go"));
+    }
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
 
     let mut rng = Rng::new(1);
@@ -1091,6 +1123,18 @@ fn main() -> io::Result<()> {
         c_libs,
         big_go,
     };
+    if args.peers {
+        peers::write(
+            &args.out,
+            &inputs,
+            &args.peer_gos,
+            &words,
+            &pool,
+            args.scale,
+        )?;
+        fs::write(&stamp_path, stamp)?;
+        return Ok(());
+    }
 
     // (a) and (b): the same tar streams, compressed twice.
     let gzip_dir = images.join("gzip");
