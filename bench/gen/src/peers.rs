@@ -7,13 +7,13 @@
 //! - `large/`:  ~1.4 GB of tar, 48 built programs, every fixture and the four 24–100 MiB programs.
 //!
 //! `programs.tsv` in each layout lists every Go program written (path, kind, origin), for the comparison;
-//! kind is one of `module`, `gopath` (built here that way), `hardlink` (a second path to a built one),
+//! kind is one of `module`, `gopath` (built here that way; origin: the Go release), `hardlink` (a second path to a built one),
 //! `fixture` (origin: the fixture's path) and `large` (the main set's large programs).
 
 use super::*;
 
 /// Bumped whenever the peers' images change (the stamp `bench/peers.sh` skips regeneration by).
-pub(crate) const FORMAT: u32 = 4;
+pub(crate) const FORMAT: u32 = 5;
 
 /// A program that links Go's resolver and a few of the packages servers use, without `embed` (Go 1.15 has
 /// none); `main.build` is set at link time, so every built program is a distinct file.
@@ -108,6 +108,21 @@ fn build_peer(go: &Path, work: &Path, n: usize) -> io::Result<PathBuf> {
     Ok(out)
 }
 
+/// What `go version` says toolchain `go` is, e.g. `go1.15.15`.
+fn go_release(go: &Path) -> io::Result<String> {
+    let goroot = go.parent().and_then(Path::parent).unwrap();
+    let out = Command::new(go)
+        .arg("version")
+        .env("GOROOT", goroot)
+        .env("GOTOOLCHAIN", "local")
+        .output()?;
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(2)
+        .map(str::to_owned)
+        .ok_or_else(|| io::Error::other(format!("{} version said nothing", go.display())))
+}
+
 /// Where program `n` goes in an image: spread over the places images keep programs.
 fn peer_path(n: usize) -> String {
     let dir = ["usr/local/bin", "opt/svc/bin", "app", "usr/bin"][n % 4];
@@ -160,6 +175,10 @@ pub(crate) fn write(
     let work = out.join("go-peers");
     let most = PLANS.iter().map(|p| p.built).max().unwrap_or(0);
     let mut built = Vec::new();
+    let releases = gos
+        .iter()
+        .map(|go| go_release(go))
+        .collect::<io::Result<Vec<_>>>()?;
     for n in 0..most {
         let go = &gos[n % gos.len()];
         eprintln!("bench-gen: building peer program {n} with {}", go.display());
@@ -215,10 +234,10 @@ pub(crate) fn write(
         };
         for n in 0..plan.built {
             programs.push_str(&format!(
-                "/{}\t{}\tbuilt with {}\n",
+                "/{}\t{}\t{}\n",
                 peer_path(n),
                 if gopath_mode(n) { "gopath" } else { "module" },
-                gos[n % gos.len()].display(),
+                releases[n % gos.len()],
             ));
         }
         programs.push_str(&format!(
