@@ -146,7 +146,7 @@ def why(program):
     if kind == "hardlink":
         return f"a second path to the same file ({origin})"
     if kind == "gopath":
-        return f"built in GOPATH mode ({origin}): no module lines in its build info before Go 1.18"
+        return f"built in GOPATH mode by {origin}: its build info holds the Go release and no module lines"
     if kind == "fixture" and FIXTURE_WITHOUT_BUILD_INFO in origin:
         return "no .go.buildinfo section (its Go version is read from the runtime's own string)"
     return f"{kind}: {origin}"

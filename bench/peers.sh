@@ -169,7 +169,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$runs/header.md"
 # The example's one program, as the generator lists its own (path, kind, origin): `go version -m` shows
 # go1.15.15 and no module lines.
-printf '/usr/local/bin/lookup\tgopath\tgo1.15.15, examples/seed-incident.tar\n' >"$runs/small.programs.tsv"
+printf '/usr/local/bin/lookup\tgopath\tgo1.15.15\n' >"$runs/small.programs.tsv"
 args=()
 for size in "${chosen[@]}"; do
   args+=(--image "$size" "$([[ $size == small ]] && echo "$runs/small.programs.tsv" || echo "$images/$size/programs.tsv")")
