@@ -23,7 +23,13 @@ fn peer_output_parsers() {
         .output()
         .expect("python3 runs");
     let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tests/peers/test_parsers.py failed:\n{log}");
+    assert!(
+        out.status.success(),
+        "tests/peers/test_parsers.py failed:\n{log}"
+    );
     // Every test ran: a parser test that was skipped or not collected would be a silent pass.
-    assert!(log.contains("Ran 9 tests"), "expected 9 parser tests:\n{log}");
+    assert!(
+        log.contains("Ran 9 tests"),
+        "expected 9 parser tests:\n{log}"
+    );
 }
