@@ -25,6 +25,12 @@ fi
 python3 fuzz/seed.py fuzz/corpus
 status=0
 for target in $targets; do
+  if [ ! -d "fuzz/corpus/$target" ]; then
+    # libFuzzer refuses a missing corpus directory; a target must start from seeds, not from nothing.
+    echo "fuzz/run.sh: no seeds for $target: fuzz/seed.py writes none (add them there)" >&2
+    status=1
+    continue
+  fi
   echo "fuzz/run.sh: $target for ${seconds}s" >&2
   if ! cargo fuzz run --sanitizer address "$target" "fuzz/corpus/$target" -- \
       -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -max_len=4194304 \

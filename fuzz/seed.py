@@ -267,6 +267,54 @@ def main():
     put("engine_answer", "error-body", b'{"message":"no such image","response":404}')
     assert "manifest.json" in names
 
+    # k8s_manifest: the shipped example manifests, and one document of each shape the reader knows (every
+    # workload kind, a kubectl List of live pods, aliases, several documents in one stream).
+    for name in ("k8s-cronjob.yaml", "k8s-job.yaml"):
+        with open(os.path.join(ROOT, "examples", name), "rb") as f:
+            put("k8s_manifest", name, f.read())
+    pod_spec = [
+        "spec:",
+        "  hostAliases: [{ip: 10.0.0.10, hostnames: [api.other, other-api]}]",
+        "  dnsPolicy: None",
+        "  dnsConfig: {nameservers: [10.0.0.2], searches: [svc.local],"
+        " options: [{name: ndots, value: '2'}, {name: single-request}]}",
+        "  nodeSelector: {kubernetes.io/arch: arm64}",
+        "  initContainers: [{name: init, image: 'busybox:1'}]",
+        "  containers:",
+        "    - name: app",
+        "      image: registry.example/team/app@sha256:" + "0" * 64,
+        "      env: [{name: GODEBUG, value: netdns=go}, {name: FROM, valueFrom: {fieldRef: {fieldPath: x}}}]",
+    ]
+
+    def indented(lines, by):
+        return "".join(" " * by + line + "\n" for line in lines)
+
+    for kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
+        put("k8s_manifest", kind.lower(), (
+            f"apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: w, namespace: ns}}\n"
+            "spec:\n  template:\n" + indented(pod_spec, 4)
+        ).encode())
+    put("k8s_manifest", "pod-and-unknown", (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n" + indented(pod_spec, 0) +
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n---\n"
+    ).encode())
+    put("k8s_manifest", "aliases", (
+        "base: &c {name: a, image: 'alpine:3'}\nkind: Pod\napiVersion: v1\nmetadata: {name: p}\n"
+        "spec: {containers: [*c, *c], ephemeralContainers: [*c]}\n"
+    ).encode())
+    put("k8s_manifest", "pod-list.json", json.dumps({
+        "apiVersion": "v1", "kind": "List", "items": [{
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"},
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]},
+            "status": {"containerStatuses": [
+                {"name": "app", "image": "app:1", "imageID": "docker.io/library/app@sha256:" + "1" * 64}]},
+        }],
+    }, indent=1).encode())
+    put("k8s_manifest", "cronjob", (
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  schedule: '* * * * *'\n"
+        "  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: a, image: 'a:1'}]\n"
+    ).encode())
+
 
 if __name__ == "__main__":
     main()
