@@ -934,8 +934,8 @@ fn layer_digest(registry: &Registry, digest: &str) -> bool {
 
 /// 500 and then 2,000 pods over the same 150 images, each with an empty layer cache (cold) and then warm:
 /// every image pulled once at the proxy and every pod reported (asserted in [`pod_list_job`]), and the
-/// closing figures printed: pods/s and the peak RSS in each quarter of the job (flat across it, and the
-/// same for 500 pods as for 2,000). About 30 s, most of it pushing the images; the figures with
+/// closing figures printed, not asserted (a benchmark's figures): pods/s and the peak RSS in each quarter of
+/// the job. About 30 s, most of it pushing the images; the figures with
 /// `cargo test --release --test k8s two_thousand -- --nocapture`.
 #[test]
 fn two_thousand_pods_over_150_images() {
